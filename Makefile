@@ -1,0 +1,117 @@
+# Build every program into the repository root:
+#   make          ./sr  ./sr_demo  ./sr_bench  ./sr_tests
+#   make test     build and run the Catch2 tests
+#   make asan     build and run the tests under AddressSanitizer + UBSan (build-asan/)
+# Options: NO_OMP=1 (no OpenMP), CUDA=0 (skip nvcc even when found), NATIVE=0 (no -march=native)
+#
+# Layout: every .cpp under tensor/ autograd/ model/ data/ selfreward/ goes into one static
+# library, except the programs (files named main_*.cpp). tests/*.cpp form ./sr_tests.
+
+CXX      ?= g++
+NVCC     ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
+CXXFLAGS ?= -O3
+CXXFLAGS += -std=c++17 -Wall -Wextra -Wno-unused-parameter -I. -MMD -MP
+LDLIBS   :=
+BUILD    ?= build
+
+ifneq ($(NATIVE),0)
+  CXXFLAGS += -march=native
+endif
+
+# ---- OpenMP ---------------------------------------------------------------------------------
+ifeq ($(NO_OMP),1)
+  $(info ---> OpenMP: off (NO_OMP=1): every kernel runs on one thread)
+else
+  OMP_OK := $(shell printf 'int main(){return 0;}' | $(CXX) -fopenmp -x c++ - -o /dev/null 2>/dev/null && echo yes)
+  ifeq ($(OMP_OK),yes)
+    CXXFLAGS += -fopenmp
+    $(info ---> OpenMP: found: kernels run on OMP_NUM_THREADS threads (default: all cores))
+  else
+    $(info ---> OpenMP: NOT found: kernels run on one thread (apt-get install g++ brings libgomp))
+  endif
+endif
+
+# ---- OpenBLAS -------------------------------------------------------------------------------
+# We link the OpenMP build of OpenBLAS (Debian: libopenblas-openmp-dev) with an rpath to it, so
+# BLAS and our own kernels share one OpenMP thread pool and never oversubscribe the cores.
+# (Debian's default libopenblas.so.0 at run time may be the pthread build, which would spin up
+# a second pool of threads beside OpenMP's.)
+BLAS_DIR := /usr/lib/x86_64-linux-gnu/openblas-openmp
+ifneq ($(wildcard $(BLAS_DIR)/libopenblas.so),)
+  LDLIBS += -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) -lopenblas
+  $(info ---> OpenBLAS: found (OpenMP build, $(BLAS_DIR)))
+else ifneq ($(shell printf '#include <cblas.h>\nint main(){return 0;}' | $(CXX) -x c++ - -lopenblas -o /dev/null 2>/dev/null && echo yes),)
+  LDLIBS += -lopenblas
+  $(info ---> OpenBLAS: found (system default build; the banner says whether it threads with OpenMP))
+else
+  $(error OpenBLAS not found. HINT: apt-get install libopenblas-openmp-dev)
+endif
+
+# ---- CUDA (optional) ------------------------------------------------------------------------
+CU_SRCS := $(wildcard tensor/*.cu)
+ifeq ($(CUDA),0)
+  $(info ---> CUDA: off (CUDA=0): CPU only)
+  NVCC :=
+else ifeq ($(NVCC),)
+  $(info ---> CUDA: nvcc not found: CPU only (that is fine; CUDA is optional))
+else ifeq ($(CU_SRCS),)
+  NVCC :=
+else
+  $(info ---> CUDA: nvcc found ($(NVCC)): CUDA kernels compiled in; they need a GPU at run time)
+endif
+ifneq ($(NVCC),)
+  CXXFLAGS += -DSR_CUDA=1
+  CUDA_HOME := $(patsubst %/bin/nvcc,%,$(NVCC))
+  LDLIBS += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart -lcublas
+  NVCCFLAGS ?= -O3 -std=c++17 -I. -arch=sm_90 -Xcompiler -fPIC
+  CU_OBJS := $(CU_SRCS:%.cu=$(BUILD)/%.cu.o)
+endif
+
+LDLIBS += -lpthread -lm
+
+# ---- sources --------------------------------------------------------------------------------
+LIB_SRCS  := $(filter-out %/main_%.cpp,$(wildcard tensor/*.cpp autograd/*.cpp model/*.cpp data/*.cpp selfreward/*.cpp))
+TEST_SRCS := $(wildcard tests/*.cpp)
+LIB_OBJS  := $(LIB_SRCS:%.cpp=$(BUILD)/%.o) $(CU_OBJS)
+TEST_OBJS := $(TEST_SRCS:%.cpp=$(BUILD)/%.o)
+LIB       := $(BUILD)/libsr.a
+
+PROGRAMS := sr sr_demo sr_bench sr_tests
+
+.PHONY: all test asan clean
+all: $(PROGRAMS)
+
+$(BUILD)/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(BUILD)/%.cu.o: %.cu
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVCCFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+sr: $(BUILD)/selfreward/main_sr.o $(LIB)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+sr_demo: $(BUILD)/selfreward/main_demo.o $(LIB)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+sr_bench: $(BUILD)/model/main_bench.o $(LIB)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+sr_tests: $(TEST_OBJS) $(LIB)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+
+# The tests run from the repository root (they read data/ and write under /tmp).
+test: sr_tests sr
+	./sr_tests
+
+asan:
+	$(MAKE) BUILD=build-asan CUDA=0 CXXFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" sr_tests
+	mv sr_tests sr_tests_asan
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ./sr_tests_asan
+
+clean:
+	rm -rf build build-asan $(PROGRAMS) sr_tests_asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,66 @@
+#include "tensor/runtime.h"
+
+#include <cblas.h>
+#include <cstdio>
+#include <string>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "tensor/cuda.h"
+
+// OpenBLAS's own controls (declared here so any cblas.h works).
+extern "C" {
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
+int openblas_get_parallel(void);  // 0 sequential, 1 pthreads, 2 OpenMP
+char* openblas_get_config(void);
+}
+
+namespace sr {
+
+// Threading scheme. The Makefile links the OpenMP build of OpenBLAS, so BLAS calls and our
+// `#pragma omp parallel for` kernels draw from one OpenMP pool of num_threads() threads.
+// BLAS is only ever called from outside our parallel regions, so at any moment at most
+// num_threads() threads are busy: no oversubscription. `./sr_bench ops` shows it
+// (matmul through our API vs cblas_sgemm directly, both on the same pool).
+int num_threads() {
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+void set_num_threads(int n) {
+#ifdef _OPENMP
+    if (n <= 0) n = omp_get_num_procs();
+    omp_set_num_threads(n);
+#else
+    n = 1;
+#endif
+    openblas_set_num_threads(n);
+}
+
+std::string banner(const std::string& program) {
+    std::string s = program + " | ";
+#ifdef _OPENMP
+    s += "OpenMP on, " + std::to_string(num_threads()) + " threads";
+#else
+    s += "OpenMP off (built with NO_OMP=1 or without -fopenmp): 1 thread";
+#endif
+    const int par = openblas_get_parallel();
+    const char* kind = par == 2 ? "OpenMP build" : par == 1 ? "pthreads build" : "single-threaded build";
+    s += " | OpenBLAS (" + std::string(kind) + ", " + std::to_string(openblas_get_num_threads()) +
+         " threads)";
+    s += " | " + cuda::describe();
+    return s;
+}
+
+void print_banner(const std::string& program) {
+    std::printf("%s\n", banner(program).c_str());
+    std::fflush(stdout);
+}
+
+}  // namespace sr
