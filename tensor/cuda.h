@@ -1,9 +1,16 @@
 // The CUDA backend's interface. Everything here exists in every build: when nvcc was not
 // found (or CUDA=0), tensor/cuda_stub.cpp implements it and every call that needs a device
-// throws a clear error. The kernels live in tensor/cuda_*.cu (compiled only with -DSR_CUDA).
+// throws a clear error. The kernels live in tensor/cuda_*.cu (compiled only with -DSR_CUDA):
+//   tensor/cuda_backend.cu   device discovery, memory, copies, error checking
+//   tensor/cuda_matmul.cu    CPU reference + matmul kernels v1..v3 + cuBLAS (for the benchmark)
+//   tensor/cuda_softmax.cu   CPU reference + softmax forward/backward kernels v1..v3
+//   tensor/cuda_bench.cu     bench_cuda: every version vs cuBLAS / peak bandwidth, JSON lines
+// A build with CUDA still runs on a machine without a GPU: device_count() is 0 there and every
+// call that needs a device throws std::runtime_error naming the op, the CUDA error and a HINT.
 //
 // All pointers passed to the kernels below are DEVICE pointers; data moves between host and
 // device only through copy_to_device / copy_to_host (explicit, so transfers are visible).
+// Kernels run on the default stream and are asynchronous; copy_to_host and synchronize wait.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -12,19 +19,21 @@
 namespace sr::cuda {
 
 bool compiled();            // built with nvcc?
-int device_count();         // 0 when not compiled or no GPU/driver present
+int device_count();         // 0 when not compiled or no GPU/driver present (never throws)
 std::string describe();     // for the banner: "CUDA not compiled in" / "CUDA on: NVIDIA H100 ..."
 void require_device(const char* what);  // throws std::runtime_error with a HINT if no device
 
-void* alloc(size_t bytes);  // device memory; throws on failure
-void release(void* ptr);
+void* alloc(size_t bytes);  // device memory; throws on failure; alloc(0) returns nullptr
+void release(void* ptr);    // never throws (it is called from destructors): failures go to stderr
 void copy_to_device(void* dst_device, const void* src_host, size_t bytes);
 void copy_to_host(void* dst_host, const void* src_device, size_t bytes);
-void synchronize();
+void synchronize();         // waits for all queued kernels; throws if one of them failed
 
 // C = alpha * op(A) @ op(B) + beta * C, row-major, for `batch` independent matrices laid out
 // back to back (strides M*K, K*N, M*N). op(A) is (M,K), op(B) is (K,N), C is (M,N).
-// trans_a: A is stored (K,M); trans_b: B is stored (N,K). Uses our fastest handwritten kernel.
+// trans_a: A is stored (K,M); trans_b: B is stored (N,K). Uses our fastest handwritten kernel
+// (version 3 when the shape fits it, see matmul_v3_fits, else version 2).
+// beta == 0 means C is only written, never read (it may hold garbage or NaN), as in BLAS.
 void matmul(float* c, const float* a, const float* b, int batch, int m, int n, int k,
             bool trans_a, bool trans_b, float alpha = 1.0f, float beta = 0.0f);
 
@@ -34,5 +43,29 @@ void matmul(float* c, const float* a, const float* b, int batch, int m, int n, i
 void softmax_forward(float* out, const float* in, int64_t rows, int64_t cols, int causal_t = 0);
 // din = out * (dout - sum(dout * out, row))
 void softmax_backward(float* din, const float* dout, const float* out, int64_t rows, int64_t cols);
+
+// ---- the numbered kernel versions (for tests/test_cuda.cpp and bench_cuda) --------------------
+// Same contracts as above. Version 1 is the naive kernel, higher versions are faster; the
+// dispatch functions above use the fastest that fits. An unknown version throws.
+constexpr int kMatmulVersions = 3;   // 1 naive, 2 shared-memory tiles, 3 register-blocked + float4
+constexpr int kSoftmaxVersions = 3;  // 1 thread per row, 2 warp per row (online), 3 block per row
+
+// Version 3 loads float4s, so it needs 16-byte aligned pointers, N % 4 == 0, and the
+// contiguous dimension of each operand a multiple of 4 (A: trans_a ? M : K, B: trans_b ? K : N).
+// Any M, N, K beyond that (edges of the 128x128 tiles are handled). Other shapes throw in
+// matmul_version(3, ...) and run on version 2 in matmul().
+bool matmul_v3_fits(const float* c, const float* a, const float* b, int m, int n, int k,
+                    bool trans_a, bool trans_b);
+void matmul_version(int version, float* c, const float* a, const float* b, int batch, int m,
+                    int n, int k, bool trans_a, bool trans_b, float alpha = 1.0f, float beta = 0.0f);
+void softmax_forward_version(int version, float* out, const float* in, int64_t rows, int64_t cols,
+                             int causal_t = 0);
+void softmax_backward_version(int version, float* din, const float* dout, const float* out,
+                              int64_t rows, int64_t cols);
+
+// `sr_bench cuda` (argv[0] is the subcommand name): validates every kernel version against the
+// CPU reference and prints one JSON line per (case, version): matmul GFLOP/s and ratio to
+// cuBLAS's cublasSgemm, softmax GB/s and fraction of peak memory bandwidth. --help lists flags.
+int bench_cuda(int argc, char** argv);
 
 }  // namespace sr::cuda
