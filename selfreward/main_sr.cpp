@@ -1,0 +1,43 @@
+// ./sr: one subcommand per stage of the project, for course work and scripting.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "tensor/runtime.h"
+
+namespace {
+struct Command {
+    const char* name;
+    int (*run)(int, char**);
+    const char* help;
+};
+const std::vector<Command>& commands() {
+    static const std::vector<Command> list = {};
+    return list;
+}
+void usage() {
+    std::printf("usage: sr <command> [flags]   (sr <command> --help lists its flags)\n\ncommands:\n");
+    for (const auto& c : commands()) std::printf("  %-12s %s\n", c.name, c.help);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+    sr::print_banner("sr");
+    if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+        usage();
+        return argc < 2 ? 2 : 0;
+    }
+    for (const auto& c : commands())
+        if (argv[1] == std::string(c.name)) {
+            try {
+                return c.run(argc - 1, argv + 1);
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "error: %s\n", e.what());
+                return 1;
+            }
+        }
+    std::fprintf(stderr, "error: unknown command '%s'\n", argv[1]);
+    usage();
+    return 2;
+}

@@ -1,0 +1,394 @@
+// tensor/kernels.h: the CPU kernels, on plain pointers, templated on T = float or double.
+//
+// llm.c style: one foo_forward / foo_backward pair per op, outputs first, gradients prefixed
+// with d, caches passed explicitly, shape comments on every buffer. Backward kernels ADD into
+// their gradient buffers (+=), because a tensor used twice receives gradient twice.
+//
+// Legend: B = batch, T = time (sequence), C = channels, V = vocabulary, NH = heads,
+// HS = head size (C / NH), N = any number of rows (often B*T).
+//
+// Threads: loops over independent rows use OpenMP. Reductions across rows (dweight, dbias)
+// are summed per thread and then combined in thread order, so a run is reproducible for a
+// given thread count. BLAS called from inside one of our parallel regions runs
+// single-threaded (OpenBLAS's OpenMP build checks omp_in_parallel), so threads never nest.
+#pragma once
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace sr::kernels {
+
+// Loops shorter than this run serially: starting a parallel region costs a few microseconds.
+constexpr int64_t kParallelMin = 1 << 14;
+
+inline int thread_count() {
+#ifdef _OPENMP
+    return omp_in_parallel() ? 1 : omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+inline int thread_id() {
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+// ---------------------------------------------------------------------------------------------
+// matmul. C = op(A) @ op(B) (+ C when accumulate), row-major, op(A) (M,K), op(B) (K,N), C (M,N).
+// lda/ldb/ldc are the row strides as stored (so a head of a (T, 3C) buffer can be used in place).
+
+inline void gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda,
+                 const float* B, int ldb, float beta, float* C, int ldc) {
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K,
+                alpha, A, lda, B, ldb, beta, C, ldc);
+}
+inline void gemm(bool ta, bool tb, int M, int N, int K, double alpha, const double* A, int lda,
+                 const double* B, int ldb, double beta, double* C, int ldc) {
+    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K,
+                alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+// The reference: three loops, accumulating in double. Slow, obviously right; tests compare
+// the BLAS path against it.
+template <typename T>
+void matmul_naive(T* C, const T* A, const T* B, int M, int N, int K, bool ta, bool tb, bool accumulate) {
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            double s = 0;
+            for (int k = 0; k < K; k++) {
+                const T a = ta ? A[(int64_t)k * M + i] : A[(int64_t)i * K + k];
+                const T b = tb ? B[(int64_t)j * K + k] : B[(int64_t)k * N + j];
+                s += (double)a * (double)b;
+            }
+            C[(int64_t)i * N + j] = (T)(accumulate ? C[(int64_t)i * N + j] + s : s);
+        }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GELU, tanh approximation (GPT-2): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+
+template <typename T> void gelu_forward(T* out, const T* inp, int64_t n) {
+    const T s = (T)0.7978845608028654;  // sqrt(2/pi)
+#pragma omp parallel for if (n >= kParallelMin)
+    for (int64_t i = 0; i < n; i++) {
+        const T x = inp[i];
+        out[i] = (T)0.5 * x * ((T)1 + std::tanh(s * (x + (T)0.044715 * x * x * x)));
+    }
+}
+
+template <typename T> void gelu_backward(T* dinp, const T* inp, const T* dout, int64_t n) {
+    const T s = (T)0.7978845608028654;
+#pragma omp parallel for if (n >= kParallelMin)
+    for (int64_t i = 0; i < n; i++) {
+        const T x = inp[i];
+        const T u = s * (x + (T)0.044715 * x * x * x);
+        const T th = std::tanh(u);
+        const T sech2 = (T)1 - th * th;
+        const T local = (T)0.5 * ((T)1 + th) + (T)0.5 * x * sech2 * s * ((T)1 + (T)3 * (T)0.044715 * x * x);
+        dinp[i] += local * dout[i];
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// LayerNorm over the last axis. out = (x - mean) * rstd * weight + bias
+
+template <typename T>
+void layernorm_forward(T* out, T* mean, T* rstd, const T* inp, const T* weight, const T* bias, int64_t N,
+                       int C, T eps) {
+    // out (N,C), mean (N), rstd (N), inp (N,C), weight (C), bias (C)
+#pragma omp parallel for if (N * C >= kParallelMin)
+    for (int64_t i = 0; i < N; i++) {
+        const T* x = inp + i * C;
+        T m = 0;
+        for (int c = 0; c < C; c++) m += x[c];
+        m /= C;
+        T v = 0;
+        for (int c = 0; c < C; c++) v += (x[c] - m) * (x[c] - m);
+        v /= C;
+        const T r = (T)1 / std::sqrt(v + eps);
+        T* o = out + i * C;
+        for (int c = 0; c < C; c++) o[c] = (x[c] - m) * r * weight[c] + bias[c];
+        mean[i] = m;
+        rstd[i] = r;
+    }
+}
+
+template <typename T>
+void layernorm_backward(T* dinp, T* dweight, T* dbias, const T* dout, const T* inp, const T* weight,
+                        const T* mean, const T* rstd, int64_t N, int C) {
+    // dinp (N,C) or null, dweight (C) or null, dbias (C) or null; the rest as in forward
+    const int nt = (N * C >= kParallelMin) ? thread_count() : 1;
+    std::vector<T> partial((size_t)nt * 2 * C, (T)0);  // per thread: dweight (C), dbias (C)
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        T* pw = partial.data() + (size_t)thread_id() * 2 * C;
+        T* pb = pw + C;
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < N; i++) {
+            const T* x = inp + i * C;
+            const T* g = dout + i * C;
+            const T m = mean[i], r = rstd[i];
+            // dnorm = g * weight; dx = r * (dnorm - mean(dnorm) - norm * mean(dnorm * norm))
+            T dnorm_mean = 0, dnorm_norm_mean = 0;
+            for (int c = 0; c < C; c++) {
+                const T norm = (x[c] - m) * r;
+                const T dnorm = g[c] * weight[c];
+                dnorm_mean += dnorm;
+                dnorm_norm_mean += dnorm * norm;
+                pb[c] += g[c];
+                pw[c] += norm * g[c];
+            }
+            dnorm_mean /= C;
+            dnorm_norm_mean /= C;
+            if (dinp) {
+                T* dx = dinp + i * C;
+                for (int c = 0; c < C; c++) {
+                    const T norm = (x[c] - m) * r;
+                    dx[c] += r * (g[c] * weight[c] - dnorm_mean - norm * dnorm_norm_mean);
+                }
+            }
+        }
+    }
+    for (int t = 0; t < nt; t++)
+        for (int c = 0; c < C; c++) {
+            if (dweight) dweight[c] += partial[(size_t)t * 2 * C + c];
+            if (dbias) dbias[c] += partial[(size_t)t * 2 * C + C + c];
+        }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Softmax / log-softmax along the last axis, stable for any finite input (we subtract the
+// row max, so inputs of +-1000 are fine). A row of all -inf gives all zeros, not NaN.
+
+template <typename T> void softmax_forward(T* out, const T* inp, int64_t N, int C) {
+#pragma omp parallel for if (N * C >= kParallelMin)
+    for (int64_t i = 0; i < N; i++) {
+        const T* x = inp + i * C;
+        T* y = out + i * C;
+        T mx = -std::numeric_limits<T>::infinity();
+        for (int c = 0; c < C; c++) mx = std::max(mx, x[c]);
+        if (mx == -std::numeric_limits<T>::infinity()) {
+            for (int c = 0; c < C; c++) y[c] = 0;
+            continue;
+        }
+        T sum = 0;
+        for (int c = 0; c < C; c++) sum += (y[c] = std::exp(x[c] - mx));
+        const T inv = (T)1 / sum;
+        for (int c = 0; c < C; c++) y[c] *= inv;
+    }
+}
+
+template <typename T> void softmax_backward(T* dinp, const T* dout, const T* out, int64_t N, int C) {
+#pragma omp parallel for if (N * C >= kParallelMin)
+    for (int64_t i = 0; i < N; i++) {
+        const T* y = out + i * C;
+        const T* g = dout + i * C;
+        T dot = 0;
+        for (int c = 0; c < C; c++) dot += g[c] * y[c];
+        T* dx = dinp + i * C;
+        for (int c = 0; c < C; c++) dx[c] += y[c] * (g[c] - dot);
+    }
+}
+
+template <typename T> void log_softmax_forward(T* out, const T* inp, int64_t N, int C) {
+#pragma omp parallel for if (N * C >= kParallelMin)
+    for (int64_t i = 0; i < N; i++) {
+        const T* x = inp + i * C;
+        T* y = out + i * C;
+        T mx = -std::numeric_limits<T>::infinity();
+        for (int c = 0; c < C; c++) mx = std::max(mx, x[c]);
+        T sum = 0;
+        for (int c = 0; c < C; c++) sum += std::exp(x[c] - mx);
+        const T lse = mx + std::log(sum);
+        for (int c = 0; c < C; c++) y[c] = x[c] - lse;
+    }
+}
+
+template <typename T> void log_softmax_backward(T* dinp, const T* dout, const T* out, int64_t N, int C) {
+    // dx = g - softmax * sum(g)
+#pragma omp parallel for if (N * C >= kParallelMin)
+    for (int64_t i = 0; i < N; i++) {
+        const T* y = out + i * C;
+        const T* g = dout + i * C;
+        T gsum = 0;
+        for (int c = 0; c < C; c++) gsum += g[c];
+        T* dx = dinp + i * C;
+        for (int c = 0; c < C; c++) dx[c] += g[c] - std::exp(y[c]) * gsum;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cross-entropy fused with log-softmax, with an optional per-row weight (mask).
+// loss = sum_i m_i * -log softmax(logits_i)[target_i] / sum_i m_i   (m_i = 1 without a mask)
+// Returns the loss and the denominator; writes probs (N,V) for the backward pass.
+// A row with m_i == 0 contributes nothing (its target is not even read, so any value is ok).
+
+template <typename T>
+double crossentropy_forward(T* probs, T* losses, const T* logits, const int* targets, const T* mask, int64_t N,
+                            int V, double* denom_out) {
+    // probs (N,V), losses (N) per-row nll (0 where masked), logits (N,V), targets (N), mask (N) or null
+#pragma omp parallel for if (N * V >= kParallelMin)
+    for (int64_t i = 0; i < N; i++) {
+        const T* x = logits + i * V;
+        T* p = probs + i * V;
+        T mx = -std::numeric_limits<T>::infinity();
+        for (int v = 0; v < V; v++) mx = std::max(mx, x[v]);
+        T sum = 0;
+        for (int v = 0; v < V; v++) sum += (p[v] = std::exp(x[v] - mx));
+        const T inv = (T)1 / sum;
+        for (int v = 0; v < V; v++) p[v] *= inv;
+        const T m = mask ? mask[i] : (T)1;
+        losses[i] = m != 0 ? m * (std::log(sum) + mx - x[targets[i]]) : (T)0;
+    }
+    double total = 0, denom = 0;
+    for (int64_t i = 0; i < N; i++) {  // serial sum: same result for any thread count
+        total += (double)losses[i];
+        denom += mask ? (double)mask[i] : 1.0;
+    }
+    *denom_out = denom;
+    return denom > 0 ? total / denom : 0.0;
+}
+
+template <typename T>
+void crossentropy_backward(T* dlogits, const T* probs, const int* targets, const T* mask, int64_t N, int V,
+                           double dloss_over_denom) {
+    // dlogits (N,V) += (probs - onehot(target)) * m_i * dloss / denom
+#pragma omp parallel for if (N * V >= kParallelMin)
+    for (int64_t i = 0; i < N; i++) {
+        const T m = mask ? mask[i] : (T)1;
+        if (m == 0) continue;
+        const T scale = (T)(m * dloss_over_denom);
+        const T* p = probs + i * V;
+        T* d = dlogits + i * V;
+        for (int v = 0; v < V; v++) d[v] += p[v] * scale;
+        d[targets[i]] -= scale;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Embedding: out[i] = table[ids[i]]
+
+template <typename T> void embedding_forward(T* out, const T* table, const int* ids, int64_t N, int C) {
+    // out (N,C), table (V,C), ids (N)
+#pragma omp parallel for if (N * C >= kParallelMin)
+    for (int64_t i = 0; i < N; i++) std::copy(table + (int64_t)ids[i] * C, table + (int64_t)ids[i] * C + C, out + i * C);
+}
+
+template <typename T> void embedding_backward(T* dtable, const T* dout, const int* ids, int64_t N, int C) {
+    // serial: several rows may hit the same id, and the order of additions stays fixed
+    for (int64_t i = 0; i < N; i++) {
+        T* d = dtable + (int64_t)ids[i] * C;
+        const T* g = dout + i * C;
+        for (int c = 0; c < C; c++) d[c] += g[c];
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Causal multi-head self-attention, fused, from the packed qkv of c_attn.
+// For each (b, h): att = softmax(mask(q k^T / sqrt(HS))), out = att v. The q, k, v of one head
+// are read in place from qkv with row stride 3C (no copies), and each matmul is a BLAS call.
+
+template <typename T>
+void attention_forward(T* out, T* att, const T* qkv, int B, int Tn, int C, int NH) {
+    // out (B,T,C), att (B,NH,T,T) the softmax probabilities (kept for backward), qkv (B,T,3C)
+    const int HS = C / NH;
+    const T scale = (T)1 / std::sqrt((T)HS);
+#pragma omp parallel for collapse(2) if ((int64_t)B * NH * Tn * Tn >= kParallelMin)
+    for (int b = 0; b < B; b++)
+        for (int h = 0; h < NH; h++) {
+            const T* q = qkv + (int64_t)b * Tn * 3 * C + h * HS;
+            const T* k = q + C;
+            const T* v = q + 2 * C;
+            T* a = att + ((int64_t)b * NH + h) * Tn * Tn;
+            gemm(false, true, Tn, Tn, HS, scale, q, 3 * C, k, 3 * C, (T)0, a, Tn);  // (T,HS)x(HS,T)
+            for (int t = 0; t < Tn; t++) {  // causal softmax: row t sees keys 0..t
+                T* row = a + (int64_t)t * Tn;
+                T mx = row[0];
+                for (int j = 1; j <= t; j++) mx = std::max(mx, row[j]);
+                T sum = 0;
+                for (int j = 0; j <= t; j++) sum += (row[j] = std::exp(row[j] - mx));
+                const T inv = (T)1 / sum;
+                for (int j = 0; j <= t; j++) row[j] *= inv;
+                for (int j = t + 1; j < Tn; j++) row[j] = 0;
+            }
+            T* o = out + (int64_t)b * Tn * C + h * HS;
+            gemm(false, false, Tn, HS, Tn, (T)1, a, Tn, v, 3 * C, (T)0, o, C);  // (T,T)x(T,HS)
+        }
+}
+
+template <typename T>
+void attention_backward(T* dqkv, const T* dout, const T* qkv, const T* att, int B, int Tn, int C, int NH) {
+    // dqkv (B,T,3C) +=, dout (B,T,C), qkv (B,T,3C), att (B,NH,T,T)
+    const int HS = C / NH;
+    const T scale = (T)1 / std::sqrt((T)HS);
+    const int nt = ((int64_t)B * NH * Tn * Tn >= kParallelMin) ? thread_count() : 1;
+    std::vector<T> scratch((size_t)nt * Tn * Tn);  // one (T,T) buffer per thread
+#pragma omp parallel for collapse(2) num_threads(nt) if (nt > 1)
+    for (int b = 0; b < B; b++)
+        for (int h = 0; h < NH; h++) {
+            T* datt = scratch.data() + (size_t)thread_id() * Tn * Tn;
+            const T* q = qkv + (int64_t)b * Tn * 3 * C + h * HS;
+            const T* k = q + C;
+            const T* v = q + 2 * C;
+            T* dq = dqkv + (int64_t)b * Tn * 3 * C + h * HS;
+            T* dk = dq + C;
+            T* dv = dq + 2 * C;
+            const T* a = att + ((int64_t)b * NH + h) * Tn * Tn;
+            const T* g = dout + (int64_t)b * Tn * C + h * HS;
+            gemm(false, true, Tn, Tn, HS, (T)1, g, C, v, 3 * C, (T)0, datt, Tn);  // datt = g v^T
+            gemm(true, false, Tn, HS, Tn, (T)1, a, Tn, g, C, (T)1, dv, 3 * C);   // dv += att^T g
+            for (int t = 0; t < Tn; t++) {  // softmax backward, then the scale
+                T* d = datt + (int64_t)t * Tn;
+                const T* y = a + (int64_t)t * Tn;
+                T dot = 0;
+                for (int j = 0; j <= t; j++) dot += d[j] * y[j];
+                for (int j = 0; j <= t; j++) d[j] = y[j] * (d[j] - dot) * scale;
+                for (int j = t + 1; j < Tn; j++) d[j] = 0;
+            }
+            gemm(false, false, Tn, HS, Tn, (T)1, datt, Tn, k, 3 * C, (T)1, dq, 3 * C);  // dq += dpre k
+            gemm(true, false, Tn, HS, Tn, (T)1, datt, Tn, q, 3 * C, (T)1, dk, 3 * C);   // dk += dpre^T q
+        }
+}
+
+// The llm.c-style loop version of the same attention, kept as the reference the fast one is
+// tested against (and as the version a student reads first).
+template <typename T>
+void attention_forward_reference(T* out, const T* qkv, int B, int Tn, int C, int NH) {
+    const int HS = C / NH;
+    const double scale = 1.0 / std::sqrt((double)HS);
+    std::vector<double> w(Tn);
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < Tn; t++)
+            for (int h = 0; h < NH; h++) {
+                const T* q = qkv + ((int64_t)b * Tn + t) * 3 * C + h * HS;
+                double mx = -1e300;
+                for (int j = 0; j <= t; j++) {
+                    const T* k = qkv + ((int64_t)b * Tn + j) * 3 * C + C + h * HS;
+                    double s = 0;
+                    for (int i = 0; i < HS; i++) s += (double)q[i] * k[i];
+                    w[j] = s * scale;
+                    mx = std::max(mx, w[j]);
+                }
+                double sum = 0;
+                for (int j = 0; j <= t; j++) sum += (w[j] = std::exp(w[j] - mx));
+                T* o = out + ((int64_t)b * Tn + t) * C + h * HS;
+                for (int i = 0; i < HS; i++) {
+                    double acc = 0;
+                    for (int j = 0; j <= t; j++) acc += w[j] / sum * qkv[((int64_t)b * Tn + j) * 3 * C + 2 * C + h * HS + i];
+                    o[i] = (T)acc;
+                }
+            }
+}
+
+}  // namespace sr::kernels
