@@ -32,6 +32,11 @@ inline bool is_space(unsigned char c) {
 }
 inline bool is_punct(unsigned char c) { return !is_letter(c) && !is_digit(c) && !is_space(c); }
 
+// Longer runs are cut into pieces of this many bytes. Natural text never gets near it; it
+// bounds the work of encoding one chunk (a 1 MB run of letters would otherwise be one chunk,
+// merged pass by pass) and lets every chunk go into the cache.
+constexpr size_t kMaxChunkBytes = 64;
+
 // Calls emit(begin, length) for each chunk of s[0..n), in order, covering every byte once.
 template <typename Emit>
 void for_each_chunk(const char* s, size_t n, Emit emit) {
@@ -45,16 +50,17 @@ void for_each_chunk(const char* s, size_t n, Emit emit) {
             ++i;
             c = at(i);
         }
+        const size_t stop = std::min(n, start + kMaxChunkBytes);
         if (is_letter(c)) {
-            while (i < n && is_letter(at(i))) ++i;
+            while (i < stop && is_letter(at(i))) ++i;
         } else if (is_digit(c)) {
             ++i;  // digits always alone
         } else if (is_space(c)) {
-            while (i < n && is_space(at(i))) ++i;
+            while (i < stop && is_space(at(i))) ++i;
             // leave the last space to a following word/punctuation chunk (GPT-2's \s+(?!\S))
-            if (i < n && i - start >= 2 && at(i - 1) == ' ' && !is_digit(at(i))) --i;
+            if (i < n && i - start >= 2 && at(i - 1) == ' ' && !is_digit(at(i)) && !is_space(at(i))) --i;
         } else {
-            while (i < n && is_punct(at(i))) ++i;
+            while (i < stop && is_punct(at(i))) ++i;
         }
         emit(s + start, i - start);
     }
@@ -168,7 +174,7 @@ void check_specials(const std::vector<std::string>& specials, const std::string&
 // (train/load give a fresh one), guarded by a mutex so encode() may run on several threads.
 
 struct Tokenizer::Cache {
-    static constexpr size_t kMaxChunkLen = 64;     // longer chunks are rare: not worth storing
+    static constexpr size_t kMaxChunkLen = kMaxChunkBytes;  // (all chunks, in fact)
     static constexpr size_t kMaxEntries = 1 << 18; // then start over, so memory stays bounded
     std::mutex mu;
     std::unordered_map<std::string, std::vector<int>> ids;

@@ -16,6 +16,8 @@
 //                 bytes, 0x00)
 //   whitespace    a run of spaces/tabs/newlines; if it is followed by a letter or punctuation
 //                 its last space is left to that next chunk (GPT-2's \s+(?!\S))
+// A run longer than 64 bytes is cut into 64-byte chunks (bounds the work per chunk; natural
+// text never has such runs).
 // Encode then decode gives back the exact bytes of any input, valid UTF-8 or not.
 //
 // Model file (text, versioned, like minbpe's "minbpe v1"):

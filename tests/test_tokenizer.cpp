@@ -112,6 +112,11 @@ TEST_CASE("tokenizer: pre-split chunks", "[tokenizer]") {
     REQUIRE(Tokenizer::split_chunks("x (y)") == V{"x", " (", "y", ")"});
     REQUIRE(Tokenizer::split_chunks("caf\xc3\xa9 ok") == V{"caf\xc3\xa9", " ok"});
     REQUIRE(Tokenizer::split_chunks("").empty());
+    // runs longer than 64 bytes are cut into 64-byte chunks
+    std::vector<std::string> long_run = Tokenizer::split_chunks(" " + std::string(150, 'x'));
+    REQUIRE(long_run == V{" " + std::string(63, 'x'), std::string(64, 'x'), std::string(23, 'x')});
+    std::vector<std::string> spaces = Tokenizer::split_chunks(std::string(70, ' ') + "a");
+    REQUIRE(spaces == V{std::string(64, ' '), std::string(5, ' '), " a"});
 }
 
 TEST_CASE("tokenizer: round trip on random bytes, including 0x00, 0xFF and invalid UTF-8",
