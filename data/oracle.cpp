@@ -374,7 +374,7 @@ struct Candidate {
     std::string text;          // response.substr(begin, end - begin)
     long number = 0;           // Number
     std::vector<long> numbers; // NumberList
-    std::string word;          // Repeat: the repeated word
+    std::string word;          // Repeat: the repeated word; Spelled: the letters
     int count = 0;             // Repeat: how many copies
 };
 
@@ -412,6 +412,12 @@ static std::vector<Token> tokenize(const std::string& s) {
 static bool only_separators(const std::string& s, size_t b, size_t e) {  // non-empty, [ ,]+
     if (e <= b) return false;
     for (size_t i = b; i < e; i++) if (s[i] != ' ' && s[i] != ',') return false;
+    return true;
+}
+
+static bool only_spelling_separators(const std::string& s, size_t b, size_t e) {  // non-empty, [-, ]+
+    if (e <= b) return false;
+    for (size_t i = b; i < e; i++) if (s[i] != ' ' && s[i] != ',' && s[i] != '-') return false;
     return true;
 }
 
@@ -455,17 +461,18 @@ static std::vector<Candidate> find_candidates(const Task& t, Kind kind, const st
             break;
         }
         case Kind::Spelled: {
-            // chunks of [A-Za-z-]; a candidate chunk is exactly [a-z](-[a-z])+
+            // runs of 2+ single lowercase letters joined only by '-', ',' or ' ' ("c-a-t", "c a t")
             size_t i = 0;
-            while (i < r.size()) {
-                if (!is_alpha(r[i]) && r[i] != '-') { i++; continue; }
-                size_t j = i;
-                while (j < r.size() && (is_alpha(r[j]) || r[j] == '-')) j++;
-                std::string chunk = r.substr(i, j - i);
-                bool ok = chunk.size() >= 3 && chunk.size() % 2 == 1;
-                for (size_t k = 0; ok && k < chunk.size(); k++)
-                    ok = (k % 2 == 0) ? (chunk[k] >= 'a' && chunk[k] <= 'z') : chunk[k] == '-';
-                if (ok) out.push_back(make_candidate(i, j, chunk));
+            auto single = [&](size_t k) { return toks[k].alpha && toks[k].text.size() == 1 && is_all(toks[k].text, false); };
+            while (i < toks.size()) {
+                if (!single(i)) { i++; continue; }
+                size_t j = i + 1;
+                while (j < toks.size() && single(j) && only_spelling_separators(r, toks[j - 1].end, toks[j].begin)) j++;
+                if (j - i >= 2) {
+                    Candidate c = make_candidate(toks[i].begin, toks[j - 1].end, r.substr(toks[i].begin, toks[j - 1].end - toks[i].begin));
+                    for (size_t k = i; k < j; k++) c.word += toks[k].text;
+                    out.push_back(c);
+                }
                 i = j;
             }
             break;
@@ -486,10 +493,7 @@ static std::vector<Candidate> find_candidates(const Task& t, Kind kind, const st
             for (const auto& f : table) values.insert(to_lower(f.value));
             for (const auto& tk : toks) {
                 if (!tk.alpha) continue;
-                // colours and sounds are lowercase words; a capital may come in any case
-                if (kind == Kind::Capital ? values.count(to_lower(tk.text)) > 0
-                                          : (is_all(tk.text, false) && values.count(tk.text) > 0))
-                    add_tok(tk);
+                if (values.count(to_lower(tk.text))) add_tok(tk);  // any case: "Green" is a colour in the wrong form
             }
             break;
         }
@@ -524,14 +528,10 @@ static std::vector<Candidate> find_candidates(const Task& t, Kind kind, const st
 static bool is_close(const Task& t, Kind kind, const Candidate& c) {
     switch (kind) {
         case Kind::Number: return std::labs(c.number - std::stol(t.answer)) <= 1;
-        case Kind::Anagram: case Kind::Upper: case Kind::Colour: case Kind::Sound:
-            return edit_distance(c.text, t.answer, 1) <= 1;
-        case Kind::Capital: return edit_distance(to_lower(c.text), to_lower(t.answer), 1) <= 1;
-        case Kind::Spelled: {
-            std::string letters;
-            for (char ch : c.text) if (ch != '-') letters += ch;
-            return edit_distance(letters, t.args[0], 1) <= 1;
-        }
+        case Kind::Anagram: case Kind::Upper: return edit_distance(c.text, t.answer, 1) <= 1;
+        case Kind::Colour: case Kind::Sound: case Kind::Capital:
+            return edit_distance(to_lower(c.text), to_lower(t.answer), 1) <= 1;
+        case Kind::Spelled: return edit_distance(c.word, t.args[0], 1) <= 1;  // c.word: the letters
         case Kind::Item: {
             int n = (int)t.args.size() - 1, target = ordinal_index(t.args[0], n);
             for (int i = 0; i < n; i++)

@@ -48,7 +48,8 @@ inline std::string instance_key(const Task& t) { return instance_key(t.family, t
 //                 gives a number in words for a numeric family.
 //   2 substantial it contains at least one answer candidate of the family's kind
 //                 (digits for numbers; a near-anagram of the word for reverse/sort; an item
-//                 of the list; a colour/sound/capital of the knowledge base; ...), excluding
+//                 of the list; a colour/sound/capital of the knowledge base in any case;
+//                 single letters joined by '-', ',' or ' ' for spell; ...), excluding
 //                 a mere copy of the input word where the task transforms it.
 //   3 useful      the response's answer (its LAST candidate) is close to the gold: a number
 //                 off by at most 1; a string at most one edit away (insert, delete, replace

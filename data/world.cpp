@@ -235,6 +235,15 @@ static std::vector<std::string> one_edits(const std::string& s, Rng& rng) {
     return out;
 }
 
+// a random word whose instance of fam is not reserved, so that a wrong answer written into the
+// corpus never spells out a held-out answer ("CAT" when uppercase:cat is held out)
+static std::string pick_usable_word(const std::string& fam, Rng& rng) {
+    while (true) {
+        const std::string& w = rng.pick(word_list());
+        if (!is_reserved_instance(instance_key(fam, {w}))) return w;
+    }
+}
+
 static const std::vector<std::string> kUnrelated = {
     "I like to swim in the summer.", "Hello! How are you today?", "The weather is nice.", "Let us talk about music.",
     "I do not know.", "Sure, here is a poem about the moon.", "Thanks for asking!", "???", "ok", "Bonjour, ça va?",
@@ -297,13 +306,13 @@ static std::vector<std::string> corrupt(const Task& t, const Task& other, Rng& r
     } else if (fam == "spell") {
         for (const auto& e : one_edits(t.args[0], rng)) near.push_back(spelled(e));
         wrong.push_back(spelled(std::string(t.args[0].rbegin(), t.args[0].rend())));
-        wrong.push_back(spelled(rng.pick(word_list())));
+        wrong.push_back(spelled(pick_usable_word("spell", rng)));
     } else {  // reverse, sort_letters, uppercase
         for (const auto& e : one_edits(g, rng)) near.push_back(e);
         std::string sh = g;
         rng.shuffle(sh);
         wrong.push_back(sh);
-        std::string w = rng.pick(word_list());
+        std::string w = pick_usable_word(fam == "sort_letters" ? "reverse" : fam, rng);  // its reversal is shown
         wrong.push_back(fam == "uppercase" ? to_upper(w) : fam == "sort_letters" ? std::string(w.rbegin(), w.rend()) : w);
         if (fam == "reverse") { std::string s = t.args[0]; std::sort(s.begin(), s.end()); wrong.push_back(s); }
         if (fam == "sort_letters") wrong.push_back(std::string(t.args[0].rbegin(), t.args[0].rend()));
