@@ -96,6 +96,15 @@ std::string json_escape(const std::string& s) {
 
 const char* json_bool(bool b) { return b ? "true" : "false"; }
 
+// An error value for JSON: NaN (an output that was never written, or a NaN result) is not a
+// JSON number, so it becomes null.
+std::string json_err(double err) {
+    if (!std::isfinite(err)) return "null";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3g", err);
+    return buf;
+}
+
 struct Settings {
     int warmup = 3;
     int repeats = 20;
@@ -185,13 +194,17 @@ bool bench_matmul(const Settings& st) {
                     matmul_version(version, dc.ptr, da.ptr, db.ptr, mc.batch, mc.m, mc.n, mc.k,
                                    mc.trans_a, mc.trans_b, 1.0f, 0.0f);
             };
-            std::printf("{\"bench\":\"cuda\",\"op\":\"matmul\",\"case\":\"%s\",\"kernel\":\"%s\","
-                        "\"batch\":%d,\"m\":%d,\"n\":%d,\"k\":%d,\"trans_a\":%s,\"trans_b\":%s,",
-                        mc.name, kernel.c_str(), mc.batch, mc.m, mc.n, mc.k, json_bool(mc.trans_a),
-                        json_bool(mc.trans_b));
+            // Each JSON line is printed whole, after its kernel ran, so a failure cannot leave
+            // half a line behind.
+            char head[512];
+            std::snprintf(head, sizeof head,
+                          "{\"bench\":\"cuda\",\"op\":\"matmul\",\"case\":\"%s\",\"kernel\":\"%s\","
+                          "\"batch\":%d,\"m\":%d,\"n\":%d,\"k\":%d,\"trans_a\":%s,\"trans_b\":%s,",
+                          mc.name, kernel.c_str(), mc.batch, mc.m, mc.n, mc.k, json_bool(mc.trans_a),
+                          json_bool(mc.trans_b));
             if (version == 3 && !matmul_v3_fits(dc.ptr, da.ptr, db.ptr, mc.m, mc.n, mc.k,
                                                 mc.trans_a, mc.trans_b)) {
-                std::printf("\"skipped\":\"shape does not fit v3 (cuda::matmul uses v2)\"}\n");
+                std::printf("%s\"skipped\":\"shape does not fit v3 (cuda::matmul uses v2)\"}\n", head);
                 std::fflush(stdout);
                 continue;
             }
@@ -203,9 +216,9 @@ bool bench_matmul(const Settings& st) {
             const double ms = median_ms(run, st.warmup, st.repeats);
             if (version == 0) cublas_ms = ms;
             const double gflops = flops / (ms * 1e-3) / 1e9;
-            std::printf("\"ms\":%.5f,\"gflops\":%.1f,\"vs_cublas\":%.3f,\"max_err\":%.3g,"
+            std::printf("%s\"ms\":%.5f,\"gflops\":%.1f,\"vs_cublas\":%.3f,\"max_err\":%s,"
                         "\"valid\":%s}\n",
-                        ms, gflops, cublas_ms / ms, err, json_bool(valid));
+                        head, ms, gflops, cublas_ms / ms, json_err(err).c_str(), json_bool(valid));
             std::fflush(stdout);
         }
     }
@@ -301,11 +314,12 @@ bool bench_softmax(const Settings& st, double peak_gbs) {
                 std::printf("{\"bench\":\"cuda\",\"op\":\"softmax_%s\",\"case\":\"%s\",\"kernel\":"
                             "\"v%d\",\"rows\":%lld,\"cols\":%lld,\"causal_t\":%d,\"ms\":%.5f,"
                             "\"bytes\":%.0f,\"gbs\":%.1f,\"peak_gbs\":%.1f,\"of_peak\":%.3f,"
-                            "\"dispatch_uses\":%s,\"err_over_tol\":%.3g,\"valid\":%s}\n",
+                            "\"dispatch_uses\":%s,\"err_over_tol\":%s,\"valid\":%s}\n",
                             fwd ? "forward" : "backward", sc.name, version, (long long)sc.rows,
                             (long long)sc.cols, fwd ? sc.causal_t : 0, ms, bytes, gbs, peak_gbs,
                             gbs / peak_gbs,
-                            json_bool(version == (sc.cols <= 1024 ? 2 : 3)), err, json_bool(valid));
+                            json_bool(version == (sc.cols <= 1024 ? 2 : 3)), json_err(err).c_str(),
+                            json_bool(valid));
                 std::fflush(stdout);
             }
         }

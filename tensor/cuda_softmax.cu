@@ -69,8 +69,9 @@ __device__ inline void online_add(float& m, float& s, float x) {
     }
 }
 
-// Merges another partial (m2, s2) into (m, s). Commutative, so every lane of a butterfly
-// reduction ends with the same result.
+// Merges another partial (m2, s2) into (m, s). Symmetric, so every lane of a butterfly
+// reduction ends with the same max and the same sum up to FMA rounding (each lane then writes
+// only its own columns, so that last-bit difference is harmless).
 __device__ inline void online_merge(float& m, float& s, float m2, float s2) {
     const float mn = fmaxf(m, m2);
     if (mn == -INFINITY) return;  // both empty
