@@ -105,7 +105,7 @@ if [ "$SANITIZE" = "1" ] && [ -n "$SANITIZER" ]; then
     say "memcheck: rc=$rc: $(grep -E 'ERROR SUMMARY' "$OUT/memcheck.log" | tail -1)"
     [ $rc -ne 0 ] && failed=1
     timeout 300 "$SANITIZER" --tool racecheck --error-exitcode 9 ./sr_tests \
-        "cuda matmul: batched, and batch strides" > "$OUT/racecheck.log" 2>&1
+        "cuda matmul: batched with batch strides" > "$OUT/racecheck.log" 2>&1
     rc=$?
     say "racecheck (matmul batched test): rc=$rc: $(grep -E 'RACECHECK SUMMARY|ERROR SUMMARY' "$OUT/racecheck.log" | tail -1)"
     [ $rc -ne 0 ] && failed=1

@@ -9,6 +9,7 @@
 //            scale (K = 1024: 2e-6) and at worst K * 6e-8 (6e-5 for K = 1024); we test K <= 1024.
 //   softmax: |gpu - ref| <= 1e-5 + 1e-4 * |ref| (probabilities; expf is within 2 ulp, and the
 //            row sum's rounding is far below 1e-4 relative for the row lengths here).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
@@ -190,7 +191,7 @@ const InputRange kInputRanges[] = {{-5.0f, 5.0f}, {998.0f, 1002.0f}, {-1002.0f, 
 
 // ---- tests -----------------------------------------------------------------------------------
 
-TEST_CASE("cuda matmul: every version matches the CPU reference, all transposes", "[cuda]") {
+TEST_CASE("cuda matmul: every version matches the CPU reference in all transposes", "[cuda]") {
     if (skip_without_device()) return;
     // odd sizes (v1/v2; v3 refuses most) and sizes that are multiples of 4 but not of the
     // 128x128x8 tile (v3 edges), plus whole tiles
@@ -213,7 +214,7 @@ TEST_CASE("cuda matmul: v3 takes every shape whose float4 dimensions are multipl
     CHECK_FALSE(cuda::matmul_v3_fits(d.ptr + 1, d.ptr, d.ptr, 8, 8, 8, false, false));  // alignment
 }
 
-TEST_CASE("cuda matmul: batched, and batch strides", "[cuda]") {
+TEST_CASE("cuda matmul: batched with batch strides", "[cuda]") {
     if (skip_without_device()) return;
     check_all_versions({{33, 17, 9}, {128, 128, 32}, {128, 32, 128}}, 3, 1.0f, 0.0f);
 }
@@ -234,7 +235,7 @@ TEST_CASE("cuda matmul: K = 1024 and K = 0", "[cuda]") {
     }
 }
 
-TEST_CASE("cuda softmax forward: every version, causal or not, +-1000 inputs", "[cuda]") {
+TEST_CASE("cuda softmax forward: every version with and without causal mask and +-1000 inputs", "[cuda]") {
     if (skip_without_device()) return;
     uint64_t seed = 500;
     for (const SoftmaxShape& s : kSoftmaxShapes)
@@ -256,7 +257,7 @@ TEST_CASE("cuda softmax forward: every version, causal or not, +-1000 inputs", "
         }
 }
 
-TEST_CASE("cuda softmax backward: every version, on causal and full outputs", "[cuda]") {
+TEST_CASE("cuda softmax backward: every version on causal and full outputs", "[cuda]") {
     if (skip_without_device()) return;
     uint64_t seed = 900;
     for (const SoftmaxShape& s : kSoftmaxShapes) {
@@ -313,7 +314,7 @@ TEST_CASE("cuda: describe() says what the build and machine have", "[cuda]") {
     }
 }
 
-TEST_CASE("cuda: without a device every call fails with a clear error, nothing crashes", "[cuda]") {
+TEST_CASE("cuda: without a device every call fails with a clear error and nothing crashes", "[cuda]") {
     if (cuda::device_count() > 0) {
         WARN("a CUDA device is present: the no-device behaviour is not exercised here");
         return;
