@@ -73,7 +73,8 @@ constexpr int kMaxGridYZ = 65535;
 double matmul_reference_entry(const float* a, const float* b, int m, int n, int k, bool trans_a,
                               bool trans_b, float alpha, float beta, float c_old, int64_t z, int i,
                               int j, double* abs_scale);
-// cublasSgemmStridedBatched on our row-major layout (the usual operand swap), FP32 math.
+// cublasSgemm (cublasSgemmStridedBatched when batch > 1) on our row-major layout (the usual
+// operand swap), FP32 math.
 void matmul_cublas(float* c, const float* a, const float* b, int batch, int m, int n, int k,
                    bool trans_a, bool trans_b, float alpha, float beta);
 // CPU reference softmax rows [row_begin, row_end) of a (rows, cols) host buffer, in double.

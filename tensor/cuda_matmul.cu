@@ -11,7 +11,8 @@
 //   v3  128x128 block tile, BK = 8, each thread owns an 8x8 block of C in registers and
 //       loads float4s: 64 FMAs per 16 floats read from shared memory (v2: 1 FMA per 2 floats)
 //
-// cuBLAS (cublasSgemm) is here only as the benchmark's yardstick (tensor/cuda_bench.cu).
+// cuBLAS (cublasSgemm; strided-batched for batch > 1) is here only as the benchmark's yardstick
+// (tensor/cuda_bench.cu).
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -379,10 +380,16 @@ void detail::matmul_cublas(float* c, const float* a, const float* b, int batch, 
     const cublasOperation_t op_a_ = trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
     const int ldb = std::max(1, trans_b ? k : n);  // cuBLAS wants ld >= 1 even when K == 0
     const int lda = std::max(1, trans_a ? m : k);
-    SR_CUBLAS_CHECK(cublasSgemmStridedBatched(cublas_handle(), op_b_, op_a_, n, m, k, &alpha, b, ldb,
-                                              (long long)k * n, a, lda, (long long)m * k, &beta, c,
-                                              n, (long long)m * n, batch),
-                    "cublasSgemmStridedBatched");
+    if (batch == 1) {
+        SR_CUBLAS_CHECK(cublasSgemm(cublas_handle(), op_b_, op_a_, n, m, k, &alpha, b, ldb, a, lda,
+                                    &beta, c, n),
+                        "cublasSgemm");
+    } else {
+        SR_CUBLAS_CHECK(cublasSgemmStridedBatched(cublas_handle(), op_b_, op_a_, n, m, k, &alpha, b,
+                                                  ldb, (long long)k * n, a, lda, (long long)m * k,
+                                                  &beta, c, n, (long long)m * n, batch),
+                        "cublasSgemmStridedBatched");
+    }
 }
 
 }  // namespace sr::cuda
