@@ -41,10 +41,10 @@ DeviceProbe probe_devices() {
         return p;
     }
     p.count = n;
-    char buf[256];
-    std::snprintf(buf, sizeof buf, "%s (sm_%d%d, %d SMs, %.1f GiB)", prop.name, prop.major,
-                  prop.minor, prop.multiProcessorCount, prop.totalGlobalMem / 1073741824.0);
-    p.summary = buf;
+    char buf[128];
+    std::snprintf(buf, sizeof buf, " (sm_%d%d, %d SMs, %.1f GiB)", prop.major, prop.minor,
+                  prop.multiProcessorCount, prop.totalGlobalMem / 1073741824.0);
+    p.summary = std::string(prop.name) + buf;
     return p;
 }
 
