@@ -1,0 +1,52 @@
+// selfreward/pairs.cpp: chosen = highest average judge score, rejected = lowest; see pairs.h.
+#include "selfreward/pairs.h"
+
+#include <stdexcept>
+
+namespace sr {
+
+std::optional<double> mean_parsed_score(const std::vector<int>& parsed_scores) {
+    if (parsed_scores.empty()) return std::nullopt;
+    long sum = 0;
+    for (int s : parsed_scores) sum += s;
+    return static_cast<double>(sum) / static_cast<double>(parsed_scores.size());
+}
+
+std::optional<PreferencePair> build_preference_pair(const std::vector<std::string>& candidates,
+                                                    const std::vector<std::vector<int>>& parsed_scores,
+                                                    PairStats& stats) {
+    if (candidates.size() != parsed_scores.size()) {
+        throw std::runtime_error("build_preference_pair: " + std::to_string(candidates.size()) +
+                                 " candidates but " + std::to_string(parsed_scores.size()) +
+                                 " score lists. HINT: pass one (possibly empty) list of parsed "
+                                 "scores per candidate, in the same order.");
+    }
+    stats.prompts++;
+
+    int best = -1, worst = -1, num_scored = 0;
+    double best_score = 0.0, worst_score = 0.0;
+    for (int i = 0; i < static_cast<int>(candidates.size()); i++) {
+        const std::optional<double> score = mean_parsed_score(parsed_scores[i]);
+        if (!score) continue;  // nothing parsed: not a candidate for either side
+        num_scored++;
+        // Strict comparisons keep the FIRST index among equals.
+        if (best < 0 || *score > best_score) { best = i; best_score = *score; }
+        if (worst < 0 || *score < worst_score) { worst = i; worst_score = *score; }
+    }
+
+    if (num_scored < 2) { stats.dropped_too_few_scored++; return std::nullopt; }
+    if (best_score == worst_score) { stats.dropped_tie++; return std::nullopt; }
+    if (candidates[best] == candidates[worst]) { stats.dropped_identical++; return std::nullopt; }
+
+    stats.pairs_kept++;
+    PreferencePair pair;
+    pair.chosen_index = best;
+    pair.rejected_index = worst;
+    pair.chosen = candidates[best];
+    pair.rejected = candidates[worst];
+    pair.chosen_score = best_score;
+    pair.rejected_score = worst_score;
+    return pair;
+}
+
+}  // namespace sr
