@@ -23,7 +23,7 @@
 
 namespace sr {
 
-template <typename F> double median_seconds(F&& fn, int repeats, int warmup) {
+double median_seconds(const std::function<void()>& fn, int repeats, int warmup) {
     for (int i = 0; i < warmup; i++) fn();
     std::vector<double> t;
     for (int i = 0; i < repeats; i++) {

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "data/cli.h"
+#include "model/cli.h"
 #include "tensor/runtime.h"
 
 namespace {
@@ -13,7 +15,13 @@ struct Command {
     const char* help;
 };
 const std::vector<Command>& commands() {
-    static const std::vector<Command> list = {};
+    static const std::vector<Command> list = {
+        {"world", sr::data::cmd_world, "generate the task world's data files, or --stats"},
+        {"oracle", sr::data::cmd_oracle, "score a (prompt, response) pair with the ground-truth oracle"},
+        {"pretrain", sr::cmd_pretrain, "pretrain M0 on the world corpus"},
+        {"sample", sr::cmd_sample, "generate text from a model folder"},
+        {"score", sr::cmd_score, "per-token log-probabilities of a text (JSON)"},
+    };
     return list;
 }
 void usage() {

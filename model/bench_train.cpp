@@ -1,0 +1,82 @@
+// model/bench_train.cpp: ./sr_bench train and ./sr_bench generate, timed like
+// ../shared/bench/torch_gpt.py (median of timed steps after warm-up; random tokens; AdamW
+// lr 3e-4, betas 0.9/0.95, wd 0.1, clip 1.0; generation: 64 new greedy tokens after a
+// 32-token prompt, with the KV cache), so the two print comparable tokens_per_s.
+#include <chrono>
+#include <cstdio>
+#include <cxxopts.hpp>
+
+#include "autograd/ops.h"
+#include "autograd/optim.h"
+#include "model/bench.h"
+#include "model/cli_common.h"
+#include "model/generate.h"
+#include "model/gpt.h"
+#include "tensor/runtime.h"
+
+namespace sr {
+
+static cxxopts::Options bench_options(const char* name, const char* what) {
+    cxxopts::Options o(name, what);
+    o.add_options()("preset", "tiny or small", cxxopts::value<std::string>()->default_value("tiny"))(
+        "threads", "threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))(
+        "steps", "timed steps (median reported)", cxxopts::value<int>()->default_value("20"))(
+        "warmup", "untimed steps first", cxxopts::value<int>()->default_value("3"));
+    return o;
+}
+
+int bench_train(int argc, char** argv) {
+    cxxopts::Options o = bench_options("sr_bench train", "training step speed (one JSON line)");
+    cxxopts::ParseResult a;
+    if (!parse_flags(o, argc, argv, &a)) return 0;
+    set_num_threads(a["threads"].as<int>());
+    const std::string preset = a["preset"].as<std::string>();
+    const GPTConfig cfg = preset_config(preset);
+    const int B = preset_train(preset).batch, T = cfg.n_positions;
+    GPT model(cfg, 0);
+    AdamW opt(model.parameters(), 3e-4, 0.9, 0.95, 1e-8, 0.1, model.decay_flags());
+    Rng rng(0);
+    std::vector<int> x(static_cast<size_t>(B) * T), y(x.size());
+    for (auto& t : x) t = static_cast<int>(rng.below(cfg.vocab_size));
+    for (auto& t : y) t = static_cast<int>(rng.below(cfg.vocab_size));
+    auto step = [&] {
+        Var loss = model.loss(x, y, {}, B, T);
+        opt.zero_grad();
+        backward(loss);
+        clip_grad_norm(model.parameters(), 1.0);
+        opt.step();
+    };
+    const double sec = median_seconds(step, a["steps"].as<int>(), a["warmup"].as<int>());
+    std::printf("{\"what\": \"train\", \"preset\": \"%s\", \"threads\": %d, \"engine\": \"sr\", \"tokens_per_s\": %.1f, "
+                "\"ms_per_step\": %.2f, \"params\": %lld}\n",
+                preset.c_str(), num_threads(), B * T / sec, sec * 1e3, static_cast<long long>(model.num_parameters()));
+    return 0;
+}
+
+int bench_generate(int argc, char** argv) {
+    cxxopts::Options o = bench_options("sr_bench generate", "generation speed with the KV cache (one JSON line)");
+    o.add_options()("batch", "prompts per call", cxxopts::value<int>()->default_value("1"))(
+        "prompt-len", "prompt tokens", cxxopts::value<int>()->default_value("32"))(
+        "new-tokens", "generated tokens", cxxopts::value<int>()->default_value("64"));
+    cxxopts::ParseResult a;
+    if (!parse_flags(o, argc, argv, &a)) return 0;
+    set_num_threads(a["threads"].as<int>());
+    const std::string preset = a["preset"].as<std::string>();
+    const GPTConfig cfg = preset_config(preset);
+    const int B = a["batch"].as<int>(), P = a["prompt-len"].as<int>(), N = a["new-tokens"].as<int>();
+    GPT model(cfg, 0);
+    Rng rng(0);
+    std::vector<std::vector<int>> prompts(B, std::vector<int>(P));
+    for (auto& p : prompts)
+        for (auto& t : p) t = static_cast<int>(rng.below(cfg.vocab_size));
+    SampleOptions so;
+    so.temperature = 0;  // greedy, no stop token: always N new tokens, as the peer
+    so.max_new_tokens = N;
+    const double sec = median_seconds([&] { generate(model, prompts, so, rng); }, a["steps"].as<int>(), a["warmup"].as<int>());
+    std::printf("{\"what\": \"generate\", \"preset\": \"%s\", \"threads\": %d, \"engine\": \"sr\", \"batch\": %d, \"tokens_per_s\": %.1f, "
+                "\"ms_per_call\": %.2f}\n",
+                preset.c_str(), num_threads(), B, B * N / sec, sec * 1e3);
+    return 0;
+}
+
+}  // namespace sr

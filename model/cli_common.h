@@ -1,0 +1,32 @@
+// model/cli_common.h: small helpers shared by every ./sr subcommand (flag parsing rules).
+#pragma once
+#include <cstdio>
+#include <cxxopts.hpp>
+#include <stdexcept>
+#include <string>
+
+namespace sr {
+
+// Parses flags; --help prints them (with defaults) and returns false; an unknown flag or a
+// stray argument is an error naming it.
+inline bool parse_flags(cxxopts::Options& options, int argc, char** argv, cxxopts::ParseResult* out) {
+    options.add_options()("h,help", "show this help");
+    try {
+        *out = options.parse(argc, argv);
+    } catch (const cxxopts::exceptions::exception& e) {
+        throw std::runtime_error(std::string(argv[0]) + ": " + e.what() + ". HINT: run with --help to list the flags");
+    }
+    if (out->count("help")) {
+        std::printf("%s\n", options.help().c_str());
+        return false;
+    }
+    if (!out->unmatched().empty())
+        throw std::runtime_error(std::string(argv[0]) + ": unexpected argument '" + out->unmatched()[0] + "'. HINT: run with --help");
+    return true;
+}
+
+inline void require_flag(const cxxopts::ParseResult& args, const char* cmd, const char* name) {
+    if (!args.count(name)) throw std::runtime_error(std::string(cmd) + ": --" + name + " is required. HINT: run with --help");
+}
+
+}  // namespace sr

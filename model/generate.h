@@ -1,0 +1,68 @@
+// model/generate.h: inference with a KV cache, sampling, and batched generation.
+//
+// Inference does not build an autograd graph: it runs the same kernels directly on float32
+// buffers (llm.c style), keeping each layer's keys and values of every position seen so far
+// (the KV cache) so a new token costs one row of work instead of re-running the prefix.
+// Prompts of different lengths are batched without padding: every sequence has its own
+// length, its new tokens are rows of one matrix, and each row attends over its own cache.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/gpt.h"
+#include "tensor/rng.h"
+
+namespace sr {
+
+class KVCache {
+public:
+    KVCache(const GPTConfig& config, int batch);
+    int batch() const { return B_; }
+    int length(int b) const { return len_[b]; }
+    void reset();
+
+    // Appends new_tokens[b] to sequence b (may be empty: that sequence is skipped) and returns
+    // the logits of each sequence's LAST new token, (B, V) row-major; rows of skipped
+    // sequences are left as they were. With all_logits, returns (rows, V) for every new token
+    // in order instead.
+    const std::vector<float>& forward(const GPT& model, const std::vector<std::vector<int>>& new_tokens,
+                                      bool all_logits = false);
+
+private:
+    GPTConfig config_;
+    int B_;
+    std::vector<int> len_;               // (B) positions filled per sequence
+    std::vector<std::vector<float>> k_, v_;  // per layer: (B, T, C)
+    std::vector<float> x_, h_, qkv_, y_, f_, logits_, out_;  // scratch, reused between calls
+};
+
+struct SampleOptions {
+    double temperature = 1.0;  // 0 = greedy (argmax)
+    int top_k = 0;             // 0 = off
+    double top_p = 1.0;        // 1 = off (nucleus sampling otherwise)
+    int max_new_tokens = 64;
+    std::vector<int> stop_ids;  // generation ends after one of these (it is kept in the output)
+    bool stop_at_newline = false;  // also end when a generated token's text contains '\n'
+};
+
+// Picks the next token from logits (V). Draws from rng only when sampling (temperature > 0).
+// Top-k and top-p restrict the choice to the k most likely / the smallest set with mass >= p.
+int sample_token(const float* logits, int V, const SampleOptions& opt, Rng& rng);
+
+struct Generation {
+    std::vector<int> tokens;  // the new tokens (including the stop token if one was hit)
+    bool finished = false;    // true if a stop token / newline ended it, false at max_new_tokens or context end
+};
+
+// Generates for every prompt (token ids) in one batch with the KV cache. Sampling draws from
+// rng in a fixed order (sequence by sequence within each step), so a seed fixes the output.
+// newline_tokens[i] says whether token i's text contains '\n' (needed for stop_at_newline).
+std::vector<Generation> generate(const GPT& model, const std::vector<std::vector<int>>& prompts, const SampleOptions& opt,
+                                 Rng& rng, const std::vector<bool>& newline_tokens = {});
+
+// The same without a cache: re-runs the full forward pass on the whole sequence for every
+// token (the reference that generate() is tested against; greedy decoding must agree).
+Generation generate_nocache(const GPT& model, const std::vector<int>& prompt, const SampleOptions& opt, Rng& rng);
+
+}  // namespace sr

@@ -1,0 +1,160 @@
+// model/gpt.cpp: GPT-2 forward pass in autograd ops, parameters, presets.
+#include "model/gpt.h"
+
+#include <cmath>
+
+#include "autograd/ops.h"
+#include "tensor/ops.h"
+
+namespace sr {
+
+// ---------------------------------------------------------------------------------------------
+// config and presets
+
+void GPTConfig::validate() const {
+    auto bad = [](const std::string& m) { fail("GPTConfig", m + ". HINT: check config.json or the preset"); };
+    if (vocab_size <= 0 || n_positions <= 0 || n_embd <= 0 || n_layer <= 0 || n_head <= 0) bad("every size must be positive");
+    if (n_embd % n_head != 0) bad("n_embd " + std::to_string(n_embd) + " is not divisible by n_head " + std::to_string(n_head));
+    if (dropout < 0 || dropout >= 1) bad("dropout must be in [0, 1)");
+}
+
+GPTConfig preset_config(const std::string& name) {
+    GPTConfig c;
+    if (name == "micro") {  // for tests and gradient checks: everything tiny
+        c.vocab_size = 300, c.n_positions = 16, c.n_embd = 16, c.n_layer = 2, c.n_head = 2;
+    } else if (name == "tiny") {  // = torch_gpt.py "tiny"
+        c.vocab_size = 512, c.n_positions = 128, c.n_embd = 128, c.n_layer = 4, c.n_head = 4;
+    } else if (name == "small") {  // = torch_gpt.py "small"
+        c.vocab_size = 1024, c.n_positions = 256, c.n_embd = 256, c.n_layer = 6, c.n_head = 8;
+    } else {
+        fail("preset", "unknown model preset '" + name + "'. HINT: use micro, tiny or small");
+    }
+    return c;
+}
+
+TrainPreset preset_train(const std::string& name) {
+    TrainPreset t;
+    if (name == "micro") t.batch = 4, t.steps = 50, t.lr = 3e-3, t.warmup = 5;
+    else if (name == "tiny") t.batch = 16, t.steps = 1500, t.lr = 2e-3, t.warmup = 50;  // torch_gpt.py batch 16
+    else if (name == "small") t.batch = 8, t.steps = 3000, t.lr = 1e-3, t.warmup = 100;  // torch_gpt.py batch 8
+    else preset_config(name);  // throws the helpful message
+    return t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// construction
+
+GPT::GPT(const GPTConfig& config, uint64_t seed, DType dtype) : config_(config) {
+    config.validate();
+    const int64_t C = config.n_embd, V = config.vocab_size, T = config.n_positions;
+    Rng rng(seed);
+    const double std = 0.02, resid_std = 0.02 / std::sqrt(2.0 * config.n_layer);
+    auto normal = [&](Shape s, double sd) { return param(randn(s, rng, sd, dtype)); };
+    auto zeros = [&](Shape s) { return param(Tensor::zeros(s, dtype)); };
+    auto ones = [&](Shape s) { return param(Tensor::full(s, 1.0, dtype)); };
+    wte = normal({V, C}, std);
+    wpe = normal({T, C}, std);
+    for (int l = 0; l < config.n_layer; l++) {
+        Block b;
+        b.ln_1_weight = ones({C}), b.ln_1_bias = zeros({C});
+        b.c_attn_weight = normal({C, 3 * C}, std), b.c_attn_bias = zeros({3 * C});
+        b.attn_c_proj_weight = normal({C, C}, resid_std), b.attn_c_proj_bias = zeros({C});
+        b.ln_2_weight = ones({C}), b.ln_2_bias = zeros({C});
+        b.c_fc_weight = normal({C, 4 * C}, std), b.c_fc_bias = zeros({4 * C});
+        b.mlp_c_proj_weight = normal({4 * C, C}, resid_std), b.mlp_c_proj_bias = zeros({C});
+        h.push_back(b);
+    }
+    ln_f_weight = ones({C});
+    ln_f_bias = zeros({C});
+}
+
+std::vector<std::pair<std::string, Var>> GPT::named_parameters() const {
+    std::vector<std::pair<std::string, Var>> p = {{"transformer.wte.weight", wte}, {"transformer.wpe.weight", wpe}};
+    for (size_t l = 0; l < h.size(); l++) {
+        const std::string n = "transformer.h." + std::to_string(l) + ".";
+        const Block& b = h[l];
+        p.insert(p.end(), {{n + "ln_1.weight", b.ln_1_weight},
+                           {n + "ln_1.bias", b.ln_1_bias},
+                           {n + "attn.c_attn.weight", b.c_attn_weight},
+                           {n + "attn.c_attn.bias", b.c_attn_bias},
+                           {n + "attn.c_proj.weight", b.attn_c_proj_weight},
+                           {n + "attn.c_proj.bias", b.attn_c_proj_bias},
+                           {n + "ln_2.weight", b.ln_2_weight},
+                           {n + "ln_2.bias", b.ln_2_bias},
+                           {n + "mlp.c_fc.weight", b.c_fc_weight},
+                           {n + "mlp.c_fc.bias", b.c_fc_bias},
+                           {n + "mlp.c_proj.weight", b.mlp_c_proj_weight},
+                           {n + "mlp.c_proj.bias", b.mlp_c_proj_bias}});
+    }
+    p.push_back({"transformer.ln_f.weight", ln_f_weight});
+    p.push_back({"transformer.ln_f.bias", ln_f_bias});
+    return p;
+}
+
+std::vector<Var> GPT::parameters() const {
+    std::vector<Var> v;
+    for (auto& [name, p] : named_parameters()) v.push_back(p);
+    return v;
+}
+
+std::vector<bool> GPT::decay_flags() const {
+    std::vector<bool> d;
+    for (auto& [name, p] : named_parameters()) d.push_back(p->data.ndim() == 2);  // matrices and embeddings
+    return d;
+}
+
+int64_t GPT::num_parameters() const {
+    int64_t n = 0;
+    for (auto& [name, p] : named_parameters()) n += p->data.numel();
+    return n;
+}
+
+GPT GPT::to(DType dtype) const {
+    GPT g = *this;  // copies the handles; now give every one its own data
+    auto fresh = [&](Var& v) { v = param(v->data.to(dtype)); };
+    fresh(g.wte), fresh(g.wpe), fresh(g.ln_f_weight), fresh(g.ln_f_bias);
+    for (Block& b : g.h) {
+        for (Var* v : {&b.ln_1_weight, &b.ln_1_bias, &b.c_attn_weight, &b.c_attn_bias, &b.attn_c_proj_weight,
+                       &b.attn_c_proj_bias, &b.ln_2_weight, &b.ln_2_bias, &b.c_fc_weight, &b.c_fc_bias,
+                       &b.mlp_c_proj_weight, &b.mlp_c_proj_bias})
+            fresh(*v);
+    }
+    return g;
+}
+
+GPT GPT::clone() const { return to(dtype()); }
+
+// ---------------------------------------------------------------------------------------------
+// forward
+
+Var GPT::forward(const std::vector<int>& ids, int B, int T, bool train, uint64_t dropout_seed) const {
+    const GPTConfig& c = config_;
+    if (static_cast<int64_t>(ids.size()) != static_cast<int64_t>(B) * T)
+        fail("GPT::forward", std::to_string(ids.size()) + " ids for B=" + std::to_string(B) + ", T=" + std::to_string(T));
+    if (T > c.n_positions)
+        fail("GPT::forward", "sequence length " + std::to_string(T) + " exceeds the context " + std::to_string(c.n_positions));
+    std::vector<int> pos(ids.size());
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++) pos[b * T + t] = t;
+    const double p = train ? c.dropout : 0.0;
+    uint64_t seed = dropout_seed * 1000003ull;  // one distinct mask per dropout site
+
+    Var x = add(embedding(wte, ids, {B, T}), embedding(wpe, pos, {B, T}));  // (B,T,C)
+    x = dropout(x, p, seed++);
+    for (const Block& b : h) {
+        Var qkv = linear(layernorm(x, b.ln_1_weight, b.ln_1_bias, c.layer_norm_epsilon), b.c_attn_weight, b.c_attn_bias);  // (B,T,3C)
+        Var y = linear(attention(qkv, c.n_head), b.attn_c_proj_weight, b.attn_c_proj_bias);  // (B,T,C)
+        x = add(x, dropout(y, p, seed++));
+        Var f = gelu(linear(layernorm(x, b.ln_2_weight, b.ln_2_bias, c.layer_norm_epsilon), b.c_fc_weight, b.c_fc_bias));  // (B,T,4C)
+        x = add(x, dropout(linear(f, b.mlp_c_proj_weight, b.mlp_c_proj_bias), p, seed++));
+    }
+    Var hf = layernorm(x, ln_f_weight, ln_f_bias, c.layer_norm_epsilon);  // (B,T,C)
+    return matmul(hf, wte, false, true);  // (B,T,C) x (V,C)^T -> (B,T,V), the tied head
+}
+
+Var GPT::loss(const std::vector<int>& ids, const std::vector<int>& targets, const std::vector<float>& mask, int B, int T,
+              bool train, uint64_t dropout_seed) const {
+    return cross_entropy(forward(ids, B, T, train, dropout_seed), targets, mask);
+}
+
+}  // namespace sr
