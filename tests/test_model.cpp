@@ -1,0 +1,277 @@
+// The GPT: whole-model gradient check, golden losses, generation with and without the cache,
+// sampling constraints, checkpoints and exact resume.
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <set>
+
+#include "tests/catch.hpp"
+
+#include "autograd/gradcheck.h"
+#include "autograd/ops.h"
+#include "autograd/optim.h"
+#include "model/checkpoint.h"
+#include "model/generate.h"
+#include "model/gpt.h"
+#include "model/safetensors.h"
+#include "model/train.h"
+#include "tensor/ops.h"
+
+using namespace sr;
+
+namespace {
+
+std::vector<int> random_ids(int n, int V, uint64_t seed) {
+    Rng rng(seed);
+    std::vector<int> v(n);
+    for (int& t : v) t = static_cast<int>(rng.below(V));
+    return v;
+}
+
+Tokenizer byte_tokenizer() {  // no merges: 256 bytes + the 4 specials
+    Tokenizer t;
+    t.train("", 260, {"<|endoftext|>", "<|user|>", "<|assistant|>", "<|end|>"});
+    return t;
+}
+
+GPTConfig micro() {
+    GPTConfig c = preset_config("micro");
+    c.vocab_size = 260;
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("whole-model gradient check in double on a micro config (every parameter tensor)", "[model][gradcheck]") {
+    GPTConfig c = micro();
+    c.vocab_size = 11, c.n_positions = 5, c.n_embd = 8, c.n_layer = 2, c.n_head = 2;
+    const GPT model = GPT(c, 3).to(DType::F64);
+    // Bigger weights than GPT-2's 0.02 so every path carries gradient of a healthy size.
+    Rng rng(5);
+    for (auto& [name, p] : model.named_parameters())
+        for (int64_t i = 0; i < p->data.numel(); i++) p->data.set(i, p->data.at(i) * 10 + (p->data.ndim() == 1 ? rng.normal() * 0.3 : 0));
+    const int B = 2, T = 4;
+    const std::vector<int> ids = random_ids(B * T, c.vocab_size, 1), targets = random_ids(B * T, c.vocab_size, 2);
+    const std::vector<float> mask = {1, 1, 0, 1, 1, 0.5f, 1, 1};
+    const auto named = model.named_parameters();
+    std::vector<Tensor> inputs;
+    for (auto& [name, p] : named) inputs.push_back(p->data);
+    GradcheckFn f = [&](const std::vector<Var>& v) {
+        GPT m = model;  // same structure, parameters replaced by the gradcheck's variables
+        size_t k = 0;
+        m.wte = v[k++], m.wpe = v[k++];
+        for (Block& b : m.h) {
+            b.ln_1_weight = v[k++], b.ln_1_bias = v[k++], b.c_attn_weight = v[k++], b.c_attn_bias = v[k++];
+            b.attn_c_proj_weight = v[k++], b.attn_c_proj_bias = v[k++], b.ln_2_weight = v[k++], b.ln_2_bias = v[k++];
+            b.c_fc_weight = v[k++], b.c_fc_bias = v[k++], b.mlp_c_proj_weight = v[k++], b.mlp_c_proj_bias = v[k++];
+        }
+        m.ln_f_weight = v[k++], m.ln_f_bias = v[k++];
+        return m.loss(ids, targets, mask, B, T);
+    };
+    GradcheckOptions opt;
+    opt.max_entries = 6;  // a few entries of each tensor
+    const GradcheckReport r = gradcheck(f, inputs, opt);
+    REQUIRE(r.items.size() == named.size());
+    for (size_t i = 0; i < r.items.size(); i++) {
+        INFO(named[i].first << ": " << r.items[i].max_rel_error << " (analytic " << r.items[i].analytic << ", numeric " << r.items[i].numeric << ")");
+        CHECK(r.items[i].max_rel_error < 1e-5);
+    }
+}
+
+TEST_CASE("golden values: the first 10 training losses of the tiny preset on a fixed batch", "[model][golden]") {
+    const GPTConfig c = preset_config("tiny");
+    GPT model(c, 42);
+    const int B = 4, T = 64;
+    const std::vector<int> ids = random_ids(B * T, c.vocab_size, 7), targets = random_ids(B * T, c.vocab_size, 8);
+    AdamW opt(model.parameters(), 1e-3, 0.9, 0.95, 1e-8, 0.1, model.decay_flags());
+    std::vector<double> losses;
+    for (int s = 0; s < 10; s++) {
+        opt.zero_grad();
+        Var l = model.loss(ids, targets, {}, B, T);
+        backward(l);
+        clip_grad_norm(model.parameters(), 1.0);
+        opt.step();
+        losses.push_back(l->data.item());
+    }
+    const double golden[10] = {6.278549, 5.651230, 5.341974, 5.130112, 4.949310, 4.761512, 4.588720, 4.423255, 4.261410, 4.107410};
+    for (int s = 0; s < 10; s++) {
+        std::printf("%.6f%s", losses[s], s == 9 ? "\n" : ", ");
+        CHECK(losses[s] == Approx(golden[s]).margin(1e-5));
+    }
+}
+
+TEST_CASE("a tiny model overfits a single batch to near-zero loss", "[model]") {
+    GPTConfig c = micro();
+    c.n_embd = 32, c.n_head = 2, c.n_layer = 2, c.n_positions = 16;
+    GPT model(c, 1);
+    const int B = 2, T = 16;
+    const std::vector<int> ids = random_ids(B * T, 40, 3), targets = random_ids(B * T, 40, 4);
+    AdamW opt(model.parameters(), 1e-2, 0.9, 0.95, 1e-8, 0.0, model.decay_flags());
+    double loss = 0;
+    for (int s = 0; s < 150; s++) {
+        opt.zero_grad();
+        Var l = model.loss(ids, targets, {}, B, T);
+        backward(l);
+        opt.step();
+        loss = l->data.item();
+    }
+    CHECK(loss < 0.05);
+}
+
+TEST_CASE("the loss mask: masked positions contribute nothing", "[model]") {
+    const GPT model(micro(), 2);
+    const std::vector<int> ids = random_ids(8, 260, 5);
+    std::vector<int> t1 = random_ids(8, 260, 6), t2 = t1;
+    t2[0] = (t2[0] + 1) % 260;  // change a masked target: the loss must not move
+    const std::vector<float> mask = {0, 1, 1, 1, 1, 1, 1, 1};
+    NoGrad ng;
+    CHECK(model.loss(ids, t1, mask, 1, 8)->data.item() == model.loss(ids, t2, mask, 1, 8)->data.item());
+    CHECK(model.loss(ids, t1, {}, 1, 8)->data.item() != model.loss(ids, t2, {}, 1, 8)->data.item());
+}
+
+TEST_CASE("greedy decoding with and without the KV cache gives identical tokens", "[model][generate]") {
+    GPTConfig c = micro();
+    c.n_positions = 32;
+    GPT model(c, 9);
+    for (auto& [n, p] : model.named_parameters())  // sharper weights: a less flat, more telling distribution
+        for (int64_t i = 0; i < p->data.numel(); i++) p->data.set(i, p->data.at(i) * 20);
+    SampleOptions so;
+    so.temperature = 0;
+    so.max_new_tokens = 20;
+    const std::vector<std::vector<int>> prompts = {random_ids(5, 260, 1), random_ids(11, 260, 2), random_ids(1, 260, 3)};
+    Rng r1(0), r2(0);
+    const auto batched = generate(model, prompts, so, r1);  // different lengths in one batch
+    for (size_t i = 0; i < prompts.size(); i++) {
+        const Generation ref = generate_nocache(model, prompts[i], so, r2);
+        CHECK(batched[i].tokens == ref.tokens);
+    }
+}
+
+TEST_CASE("KV-cache logits equal the full forward pass", "[model][generate]") {
+    const GPT model(micro(), 4);
+    const std::vector<int> ids = random_ids(9, 260, 12);
+    KVCache cache(model.config(), 1);
+    const std::vector<float> all = cache.forward(model, {ids}, true);  // (9, V)
+    NoGrad ng;
+    const Tensor full = model.forward(ids, 1, 9)->data;
+    double m = 0;
+    for (int64_t i = 0; i < full.numel(); i++) m = std::max(m, std::fabs(full.at(i) - all[i]));
+    CHECK(m < 1e-4);
+}
+
+TEST_CASE("top-k and top-p sample only from the allowed set; greedy takes the argmax", "[model][generate]") {
+    const std::vector<float> logits = {0.0f, 3.0f, 1.0f, 2.9f, -1.0f, 2.0f};  // order: 1, 3, 5, 2, 0, 4
+    Rng rng(1);
+    SampleOptions so;
+    so.temperature = 0;
+    CHECK(sample_token(logits.data(), 6, so, rng) == 1);
+    so.temperature = 1.0;
+    so.top_k = 2;
+    std::set<int> seen;
+    for (int i = 0; i < 500; i++) seen.insert(sample_token(logits.data(), 6, so, rng));
+    CHECK(seen == std::set<int>{1, 3});
+    so.top_k = 0;
+    so.top_p = 0.8;  // p(1)=.39 p(3)=.35 p(5)=.14 -> the first three reach 0.8? .39+.35 = .74 < .8, +.14 = .88
+    seen.clear();
+    for (int i = 0; i < 2000; i++) seen.insert(sample_token(logits.data(), 6, so, rng));
+    CHECK(seen == std::set<int>{1, 3, 5});
+    so.top_p = 1.0;
+    seen.clear();
+    for (int i = 0; i < 4000; i++) seen.insert(sample_token(logits.data(), 6, so, rng));
+    CHECK(seen.size() == 6);
+}
+
+TEST_CASE("sampling is seeded: same seed, same output", "[model][generate]") {
+    const GPT model(micro(), 5);
+    SampleOptions so;
+    so.temperature = 1.0, so.top_p = 0.9, so.max_new_tokens = 12;
+    Rng a(77), b(77), c(78);
+    const auto ga = generate(model, {{1, 2, 3}}, so, a), gb = generate(model, {{1, 2, 3}}, so, b), gc = generate(model, {{1, 2, 3}}, so, c);
+    CHECK(ga[0].tokens == gb[0].tokens);
+    CHECK(ga[0].tokens != gc[0].tokens);
+}
+
+TEST_CASE("a model folder round-trips, with GPT-2 names and (in, out) layouts", "[model][checkpoint]") {
+    const std::string dir = "/tmp/sr_test_ckpt";
+    const GPT model(micro(), 6);
+    const Tokenizer tok = byte_tokenizer();
+    save_model(dir, model, tok, 17);
+    const StFile f = load_safetensors(dir + "/model.safetensors");
+    REQUIRE(f.count("transformer.wte.weight"));
+    CHECK(f.at("transformer.h.1.attn.c_attn.weight").shape == std::vector<int64_t>{16, 48});  // (in, out)
+    CHECK(f.at("transformer.h.0.mlp.c_proj.weight").shape == std::vector<int64_t>{64, 16});
+    CHECK(f.count("transformer.ln_f.bias"));
+    Tokenizer tok2;
+    long step = 0;
+    const GPT back = load_model(dir, &tok2, &step);
+    CHECK(step == 17);
+    CHECK(tok2.vocab_size() == tok.vocab_size());
+    const auto a = model.named_parameters(), b = back.named_parameters();
+    for (size_t i = 0; i < a.size(); i++) CHECK(max_abs_diff(a[i].second->data, b[i].second->data) == 0);
+    std::ifstream cfg(dir + "/config.json");
+    std::string text((std::istreambuf_iterator<char>(cfg)), {});
+    CHECK(text.find("\"n_embd\": 16") != std::string::npos);
+    CHECK(text.find("\"layer_norm_epsilon\"") != std::string::npos);
+}
+
+TEST_CASE("a checkpoint that does not match its config is a clear error", "[model][checkpoint]") {
+    const std::string dir = "/tmp/sr_test_ckpt_bad";
+    save_model(dir, GPT(micro(), 6), byte_tokenizer());
+    // Rewrite config.json with a different width: every matrix now has the wrong shape.
+    std::string cfg = read_file(dir + "/config.json");
+    cfg.replace(cfg.find("\"n_embd\": 16"), 12, "\"n_embd\": 32");
+    write_file_atomic(dir + "/config.json", cfg);
+    REQUIRE_THROWS_WITH(load_model(dir), Catch::Contains("has shape") && Catch::Contains("config.json implies"));
+    REQUIRE_THROWS_WITH(load_model("/tmp/sr_no_such_model"), Catch::Contains("HINT"));
+}
+
+TEST_CASE("an interrupted run resumed from its checkpoint continues with exactly the same losses", "[model][checkpoint]") {
+    GPTConfig c = micro();
+    c.dropout = 0.1;  // dropout masks must resume exactly too
+    const Tokenizer tok = byte_tokenizer();
+    const std::vector<int> stream = random_ids(3000, 200, 11);
+    TrainOptions opt;
+    opt.steps = 12, opt.lr = 3e-3, opt.warmup = 3, opt.log_every = 100, opt.seed = 3, opt.progress = false;
+    std::vector<double> full, resumed;
+    {
+        system("rm -rf /tmp/sr_test_resume_a /tmp/sr_test_resume_b");
+        GPT m(c, 1);
+        StreamBatches data(stream, 2, 16, 5);
+        opt.out_dir = "/tmp/sr_test_resume_a";
+        full = train(m, tok, data, nullptr, opt).losses;
+    }
+    {
+        opt.out_dir = "/tmp/sr_test_resume_b";
+        GPT m1(c, 1);
+        StreamBatches d1(stream, 2, 16, 5);
+        opt.stop_after = 5;  // "interrupted" after 5 steps, checkpoint written
+        resumed = train(m1, tok, d1, nullptr, opt).losses;
+        GPT m2(c, 99);  // a fresh process would start from a different init: the checkpoint must win
+        StreamBatches d2(stream, 2, 16, 5);
+        opt.stop_after = -1;
+        const auto rest = train(m2, tok, d2, nullptr, opt).losses;
+        resumed.insert(resumed.end(), rest.begin(), rest.end());
+    }
+    REQUIRE(full.size() == 12);
+    REQUIRE(resumed.size() == 12);
+    for (int i = 0; i < 12; i++) CHECK(full[i] == resumed[i]);  // bit-for-bit
+}
+
+TEST_CASE("NaN in training stops the run with a message naming the step", "[model]") {
+    GPT m(micro(), 1);
+    m.wte->data.set(3, std::nan(""));
+    StreamBatches data(random_ids(2000, 200, 1), 2, 16, 1);
+    TrainOptions opt;
+    opt.steps = 5, opt.progress = false, opt.log_every = 100;
+    REQUIRE_THROWS_WITH(train(m, byte_tokenizer(), data, nullptr, opt), Catch::Contains("at step 0") && Catch::Contains("HINT"));
+}
+
+TEST_CASE("example batches: the loss mask follows the predicted token, padding never counts", "[model]") {
+    Example e{{10, 11, 12, 13}, {0, 0, 1, 1}};  // prompt 10 11, response 12 13
+    Example f{{20, 21}, {0, 1}};
+    const Batch b = make_batch({&e, &f}, 16, 0);
+    REQUIRE(b.T == 3);
+    CHECK(b.ids == std::vector<int>{10, 11, 12, 20, 21, 0});
+    CHECK(b.targets == std::vector<int>{11, 12, 13, 21, 0, 0});
+    CHECK(b.mask == std::vector<float>{0, 1, 1, 1, 0, 0});
+}
