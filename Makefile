@@ -10,7 +10,8 @@
 CXX      ?= g++
 NVCC     ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
 CXXFLAGS ?= -O3
-CXXFLAGS += -std=c++17 -Wall -Wextra -Wno-unused-parameter -I. -MMD -MP
+# -fno-trapping-math: lets g++ vectorise tensor/fastmath.h (float->int conversions); results are unchanged.
+CXXFLAGS += -std=c++17 -fno-trapping-math -Wall -Wextra -Wno-unused-parameter -I. -MMD -MP
 LDLIBS   :=
 BUILD    ?= build
 
@@ -81,7 +82,7 @@ PROGRAMS := sr sr_demo sr_bench sr_tests
 .PHONY: all test asan clean
 all: $(PROGRAMS)
 
-$(BUILD)/%.o: %.cpp
+$(BUILD)/%.o: %.cpp Makefile
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -c $< -o $@
 

@@ -20,6 +20,8 @@
 #include <limits>
 #include <vector>
 
+#include "tensor/fastmath.h"
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -80,20 +82,20 @@ void matmul_naive(T* C, const T* A, const T* B, int M, int N, int K, bool ta, bo
 
 template <typename T> void gelu_forward(T* out, const T* inp, int64_t n) {
     const T s = (T)0.7978845608028654;  // sqrt(2/pi)
-#pragma omp parallel for if (n >= kParallelMin)
+#pragma omp parallel for simd if (n >= kParallelMin)
     for (int64_t i = 0; i < n; i++) {
         const T x = inp[i];
-        out[i] = (T)0.5 * x * ((T)1 + std::tanh(s * (x + (T)0.044715 * x * x * x)));
+        out[i] = (T)0.5 * x * ((T)1 + fastmath::tanh(s * (x + (T)0.044715 * x * x * x)));
     }
 }
 
 template <typename T> void gelu_backward(T* dinp, const T* inp, const T* dout, int64_t n) {
     const T s = (T)0.7978845608028654;
-#pragma omp parallel for if (n >= kParallelMin)
+#pragma omp parallel for simd if (n >= kParallelMin)
     for (int64_t i = 0; i < n; i++) {
         const T x = inp[i];
         const T u = s * (x + (T)0.044715 * x * x * x);
-        const T th = std::tanh(u);
+        const T th = fastmath::tanh(u);
         const T sech2 = (T)1 - th * th;
         const T local = (T)0.5 * ((T)1 + th) + (T)0.5 * x * sech2 * s * ((T)1 + (T)3 * (T)0.044715 * x * x);
         dinp[i] += local * dout[i];
@@ -183,7 +185,8 @@ template <typename T> void softmax_forward(T* out, const T* inp, int64_t N, int 
             continue;
         }
         T sum = 0;
-        for (int c = 0; c < C; c++) sum += (y[c] = std::exp(x[c] - mx));
+#pragma omp simd reduction(+ : sum)
+        for (int c = 0; c < C; c++) sum += (y[c] = fastmath::exp(x[c] - mx));
         const T inv = (T)1 / sum;
         for (int c = 0; c < C; c++) y[c] *= inv;
     }
@@ -209,7 +212,8 @@ template <typename T> void log_softmax_forward(T* out, const T* inp, int64_t N, 
         T mx = -std::numeric_limits<T>::infinity();
         for (int c = 0; c < C; c++) mx = std::max(mx, x[c]);
         T sum = 0;
-        for (int c = 0; c < C; c++) sum += std::exp(x[c] - mx);
+#pragma omp simd reduction(+ : sum)
+        for (int c = 0; c < C; c++) sum += fastmath::exp(x[c] - mx);
         const T lse = mx + std::log(sum);
         for (int c = 0; c < C; c++) y[c] = x[c] - lse;
     }
@@ -224,7 +228,7 @@ template <typename T> void log_softmax_backward(T* dinp, const T* dout, const T*
         T gsum = 0;
         for (int c = 0; c < C; c++) gsum += g[c];
         T* dx = dinp + i * C;
-        for (int c = 0; c < C; c++) dx[c] += g[c] - std::exp(y[c]) * gsum;
+        for (int c = 0; c < C; c++) dx[c] += g[c] - fastmath::exp(y[c]) * gsum;
     }
 }
 
@@ -245,7 +249,8 @@ double crossentropy_forward(T* probs, T* losses, const T* logits, const int* tar
         T mx = -std::numeric_limits<T>::infinity();
         for (int v = 0; v < V; v++) mx = std::max(mx, x[v]);
         T sum = 0;
-        for (int v = 0; v < V; v++) sum += (p[v] = std::exp(x[v] - mx));
+#pragma omp simd reduction(+ : sum)
+        for (int v = 0; v < V; v++) sum += (p[v] = fastmath::exp(x[v] - mx));
         const T inv = (T)1 / sum;
         for (int v = 0; v < V; v++) p[v] *= inv;
         const T m = mask ? mask[i] : (T)1;
@@ -317,7 +322,8 @@ void attention_forward(T* out, T* att, const T* qkv, int B, int Tn, int C, int N
                 T mx = row[0];
                 for (int j = 1; j <= t; j++) mx = std::max(mx, row[j]);
                 T sum = 0;
-                for (int j = 0; j <= t; j++) sum += (row[j] = std::exp(row[j] - mx));
+#pragma omp simd reduction(+ : sum)
+                for (int j = 0; j <= t; j++) sum += (row[j] = fastmath::exp(row[j] - mx));
                 const T inv = (T)1 / sum;
                 for (int j = 0; j <= t; j++) row[j] *= inv;
                 for (int j = t + 1; j < Tn; j++) row[j] = 0;
@@ -381,7 +387,7 @@ void attention_forward_reference(T* out, const T* qkv, int B, int Tn, int C, int
                     mx = std::max(mx, w[j]);
                 }
                 double sum = 0;
-                for (int j = 0; j <= t; j++) sum += (w[j] = std::exp(w[j] - mx));
+                for (int j = 0; j <= t; j++) sum += (w[j] = fastmath::exp(w[j] - mx));
                 T* o = out + ((int64_t)b * Tn + t) * C + h * HS;
                 for (int i = 0; i < HS; i++) {
                     double acc = 0;

@@ -1,6 +1,8 @@
 // tensor/tensor.cpp: storage, construction, views and copies (no math here; see ops.cpp).
 #include "tensor/tensor.h"
 
+#include <malloc.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -29,6 +31,17 @@ int64_t shape_numel(const Shape& s) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Training allocates and frees the same large buffers every step. By default glibc serves
+// blocks above 128 KB with mmap and returns them with munmap, so every step would page-fault
+// its activations in again (measured: 5 ms to allocate and touch 4 MB on this VM, against
+// 0.3 ms for the GELU that fills it). Serving blocks up to 32 MB (glibc's maximum) from the
+// heap and never trimming it keeps that memory in the process for reuse.
+static const bool g_malloc_tuned = [] {
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    return true;
+}();
+
 // Storage: 64-byte aligned host memory (good for SIMD and BLAS), or device memory.
 
 Storage::Storage(size_t nbytes, Device dev) : bytes(nbytes), device(dev) {
