@@ -118,6 +118,20 @@ Var gelu(const Var& a) {
     });
 }
 
+Var log_sigmoid(const Var& a) {
+    // log sigmoid(x) = min(x, 0) - log(1 + e^-|x|): never exponentiates a large positive number
+    Tensor out = Tensor::empty(a->data.shape(), a->data.dtype());
+    for (int64_t i = 0; i < out.numel(); i++) {
+        const double x = a->data.at(i);
+        out.set(i, std::min(x, 0.0) - std::log1p(std::exp(-std::fabs(x))));
+    }
+    return make_node(out, "log_sigmoid", {a}, [](Node& self) {  // d/dx = 1 - sigmoid(x) = sigmoid(-x)
+        Tensor g = self.grad.clone();
+        for (int64_t i = 0; i < g.numel(); i++) g.set(i, g.at(i) / (1.0 + std::exp(self.inputs[0]->data.at(i))));
+        self.inputs[0]->accumulate(g);
+    });
+}
+
 // ---------------------------------------------------------------------------------------------
 // reductions
 
@@ -233,20 +247,33 @@ Var linear(const Var& x, const Var& w, const Var& b) {
     if (b) inputs.push_back(b);
     return make_node(out, "linear", inputs, [N, in, outc](Node& self) {
         const Tensor &X = self.inputs[0]->data, &W = self.inputs[1]->data, &G = self.grad;
+        // A gradient buffer that does not exist yet is written directly (beta = 0) instead of
+        // being zeroed first and then added to: one pass over memory less.
+        auto grad_target = [](Node& n, auto zero, decltype(zero)* beta) {
+            using T = decltype(zero);
+            *beta = n.grad.defined() ? T(1) : T(0);
+            if (!n.grad.defined()) n.grad = Tensor::empty(n.data.shape(), n.data.dtype());
+            return n.grad.data<T>();
+        };
         dispatch(X.dtype(), [&](auto zero) {
             using T = decltype(zero);
             const int n = static_cast<int>(N);
-            if (wants(self, 0))  // dx (N,in) += G (N,out) W^T
-                kernels::gemm(false, true, n, in, outc, T(1), G.data<T>(), outc, W.data<T>(), outc, T(1),
-                              self.inputs[0]->grad_buffer().data<T>(), in);
-            if (wants(self, 1))  // dw (in,out) += X^T (in,N) G (N,out)
-                kernels::gemm(true, false, in, outc, n, T(1), X.data<T>(), in, G.data<T>(), outc, T(1),
-                              self.inputs[1]->grad_buffer().data<T>(), outc);
+            T beta;
+            if (wants(self, 0)) {  // dx (N,in) += G (N,out) W^T
+                T* dx = grad_target(*self.inputs[0], zero, &beta);
+                kernels::gemm(false, true, n, in, outc, T(1), G.data<T>(), outc, W.data<T>(), outc, beta, dx, in);
+            }
+            if (wants(self, 1)) {  // dw (in,out) += X^T (in,N) G (N,out)
+                T* dw = grad_target(*self.inputs[1], zero, &beta);
+                kernels::gemm(true, false, in, outc, n, T(1), X.data<T>(), in, G.data<T>(), outc, beta, dw, outc);
+            }
             if (self.inputs.size() > 2 && wants(self, 2)) {  // db (out) += column sums of G
                 T* db = self.inputs[2]->grad_buffer().data<T>();
                 const T* g = G.data<T>();
-                for (int64_t i = 0; i < N; i++)
+                for (int64_t i = 0; i < N; i++) {
+#pragma omp simd
                     for (int j = 0; j < outc; j++) db[j] += g[i * outc + j];
+                }
             }
             return 0;
         });

@@ -25,6 +25,7 @@ Var pow(const Var& a, double p);
 Var tanh(const Var& a);
 Var relu(const Var& a);
 Var gelu(const Var& a);  // tanh approximation, as GPT-2
+Var log_sigmoid(const Var& a);  // log(1 / (1 + e^-x)), stable for any x (DPO's loss)
 
 // ---- reductions ---------------------------------------------------------------------------
 Var sum(const Var& a, int axis, bool keepdim = false);

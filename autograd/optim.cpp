@@ -28,7 +28,14 @@ double clip_grad_norm(const std::vector<Var>& params, double max_norm) {
         const double scale = max_norm / (norm + 1e-6);  // the same small epsilon as PyTorch
         for (const Var& p : params) {
             if (!p->grad.defined()) continue;
-            for (int64_t i = 0; i < p->grad.numel(); i++) p->grad.set(i, p->grad.at(i) * scale);
+            const int64_t n = p->grad.numel();
+            if (p->grad.dtype() == DType::F32) {
+                float* g = p->grad.data<float>();
+                for (int64_t i = 0; i < n; i++) g[i] = static_cast<float>(g[i] * scale);
+            } else {
+                double* g = p->grad.data<double>();
+                for (int64_t i = 0; i < n; i++) g[i] *= scale;
+            }
         }
     }
     return norm;

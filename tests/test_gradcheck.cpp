@@ -66,6 +66,10 @@ TEST_CASE("gradcheck: tanh, relu, gelu", "[gradcheck]") {
     check([](auto& v) { return relu(v[0]); }, {away_from_zero(rnd({3, 4}, 20))});
     check([](auto& v) { return gelu(v[0]); }, {rnd({3, 4}, 21, -3, 3)});
 }
+TEST_CASE("gradcheck: log_sigmoid, including large inputs", "[gradcheck]") {
+    check([](auto& v) { return log_sigmoid(v[0]); }, {rnd({7}, 71, -4, 4)});
+    check([](auto& v) { return log_sigmoid(mul_scalar(v[0], 40.0)); }, {rnd({5}, 72, -1, 1)});
+}
 TEST_CASE("gradcheck: sum and mean along axes, keepdim or not", "[gradcheck]") {
     for (int axis : {0, 1, 2, -1})
         for (bool keep : {false, true}) {

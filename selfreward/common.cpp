@@ -1,0 +1,85 @@
+// selfreward/common.cpp
+#include "selfreward/common.h"
+
+#include <algorithm>
+
+#include "data/format.h"
+#include "model/checkpoint.h"
+
+namespace sr {
+
+int LM::end_id() const { return tok.special_id(data::kEndToken); }
+int LM::endoftext_id() const { return tok.special_id(data::kEndOfTextToken); }
+
+LM load_lm(const std::string& dir) {
+    LM lm;
+    lm.model = load_model(dir, &lm.tok);
+    return lm;
+}
+
+std::vector<int> encode_chat_prompt(const Tokenizer& tok, const std::string& user) { return tok.encode(data::chat_prompt(user)); }
+
+std::vector<int> encode_response(const Tokenizer& tok, const std::string& response) {
+    std::vector<int> ids = tok.encode(response, /*allow_special=*/false);  // a response cannot smuggle in special tokens
+    ids.push_back(tok.special_id(data::kEndToken));
+    return ids;
+}
+
+Example chat_example(const Tokenizer& tok, const std::string& user, const std::string& response) {
+    Example e;
+    e.tokens = encode_chat_prompt(tok, user);
+    e.mask.assign(e.tokens.size(), 0.0f);  // the prompt: never trained on
+    const std::vector<int> r = encode_response(tok, response);
+    e.tokens.insert(e.tokens.end(), r.begin(), r.end());
+    e.mask.resize(e.tokens.size(), 1.0f);  // the response and its end token
+    return e;
+}
+
+// Keeps the last tokens of a prompt so that it plus max_new fits the context.
+static std::vector<int> fit_context(std::vector<int> ids, int context, int max_new) {
+    const int room = std::max(1, context - max_new);
+    if (static_cast<int>(ids.size()) > room) ids.erase(ids.begin(), ids.end() - room);
+    return ids;
+}
+
+std::vector<Response> respond(const LM& lm, const std::vector<std::string>& user_prompts, const SampleOptions& opt_in, Rng& rng,
+                              int batch) {
+    SampleOptions opt = opt_in;
+    opt.stop_ids = {lm.end_id(), lm.endoftext_id()};
+    const int ctx = lm.model.config().n_positions;
+    std::vector<Response> out;
+    for (size_t start = 0; start < user_prompts.size(); start += batch) {
+        const size_t end = std::min(user_prompts.size(), start + batch);
+        std::vector<std::vector<int>> prompts;
+        for (size_t i = start; i < end; i++) prompts.push_back(fit_context(encode_chat_prompt(lm.tok, user_prompts[i]), ctx, opt.max_new_tokens));
+        for (const Generation& g : generate(lm.model, prompts, opt, rng)) {
+            std::vector<int> body = g.tokens;
+            if (g.finished) body.pop_back();  // drop the stop token
+            out.push_back({lm.tok.decode(body), g.finished, static_cast<int>(g.tokens.size())});
+        }
+    }
+    return out;
+}
+
+std::vector<std::vector<std::optional<int>>> judge(const LM& lm, const std::vector<std::string>& instructions,
+                                                   const std::vector<std::string>& responses, int samples,
+                                                   const SampleOptions& opt, Rng& rng,
+                                                   std::vector<std::vector<std::string>>* judgements, int batch) {
+    if (instructions.size() != responses.size()) throw std::runtime_error("judge: one instruction per response needed");
+    // Every (item, sample) becomes one judging turn; items are repeated `samples` times in a row.
+    std::vector<std::string> turns;
+    for (size_t i = 0; i < instructions.size(); i++)
+        for (int s = 0; s < samples; s++) turns.push_back(data::judge_prompt(instructions[i], responses[i]));
+    const std::vector<Response> texts = respond(lm, turns, opt, rng, batch);
+    std::vector<std::vector<std::optional<int>>> scores(instructions.size());
+    if (judgements) judgements->assign(instructions.size(), {});
+    for (size_t i = 0; i < instructions.size(); i++)
+        for (int s = 0; s < samples; s++) {
+            const Response& r = texts[i * samples + s];
+            scores[i].push_back(r.finished ? data::parse_score(r.text) : std::nullopt);  // a cut-off judgement does not count
+            if (judgements) (*judgements)[i].push_back(r.text);
+        }
+    return scores;
+}
+
+}  // namespace sr
