@@ -2,6 +2,7 @@
 #include "selfreward/common.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "data/format.h"
 #include "model/checkpoint.h"
