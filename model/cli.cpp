@@ -11,6 +11,7 @@
 #include "model/checkpoint.h"
 #include "model/cli_common.h"
 #include "model/generate.h"
+#include "model/pretrain.h"
 #include "model/train.h"
 #include "tensor/runtime.h"
 
@@ -29,6 +30,7 @@ int cmd_pretrain(int argc, char** argv) {
         "corpus", "pretraining text", cxxopts::value<std::string>()->default_value("data/world/corpus.txt"))(
         "steps", "optimizer steps (0 = the preset's)", cxxopts::value<int>()->default_value("0"))(
         "batch", "sequences per step (0 = the preset's)", cxxopts::value<int>()->default_value("0"))(
+        "context", "context length (0 = the preset's)", cxxopts::value<int>()->default_value("0"))(
         "lr", "peak learning rate (0 = the preset's)", cxxopts::value<double>()->default_value("0"))(
         "seed", "seed for initialisation, data order and dropout", cxxopts::value<uint64_t>()->default_value("1"))(
         "threads", "threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))(
@@ -45,38 +47,19 @@ int cmd_pretrain(int argc, char** argv) {
     if (a["steps"].as<int>() > 0) tp.steps = a["steps"].as<int>();
     if (a["batch"].as<int>() > 0) tp.batch = a["batch"].as<int>();
     if (a["lr"].as<double>() > 0) tp.lr = a["lr"].as<double>();
+    if (a["context"].as<int>() > 0) cfg.n_positions = a["context"].as<int>();
     const uint64_t seed = a["seed"].as<uint64_t>();
 
-    const std::string corpus = data::load_corpus(a["corpus"].as<std::string>());
-    Tokenizer tok;
-    if (!a.count("fresh") && file_exists(out + "/tokenizer.txt")) tok = load_tokenizer(out);
-    else tok.train(corpus, cfg.vocab_size, special_tokens());
-    cfg.vocab_size = tok.vocab_size();
-    std::vector<int> ids = tok.encode(corpus);
-    std::printf("pretrain: corpus %zu bytes -> %zu tokens (%.2f bytes/token), vocab %d\n", corpus.size(), ids.size(),
-                static_cast<double>(corpus.size()) / ids.size(), tok.vocab_size());
-    const size_t n_val = ids.size() / 20;  // the last 5% of the stream is validation
-    std::vector<int> val_ids(ids.end() - static_cast<long>(n_val), ids.end());
-    ids.resize(ids.size() - n_val);
-    StreamBatches train_data(ids, tp.batch, cfg.n_positions, seed), val_data(val_ids, tp.batch, cfg.n_positions, seed + 1);
-
-    GPT model(cfg, seed);
-    std::printf("pretrain: %s preset, %lld parameters, %d steps of %d x %d tokens\n", preset.c_str(),
-                static_cast<long long>(model.num_parameters()), tp.steps, tp.batch, cfg.n_positions);
-    make_dirs(out);
-    if (a.count("fresh")) std::remove((out + "/train_state.json").c_str());
-    TrainOptions opt;
-    opt.stage = "pretrain";
-    opt.steps = tp.steps;
-    opt.lr = tp.lr;
-    opt.warmup = tp.warmup;
-    opt.log_every = a["log-every"].as<int>();
-    opt.eval_every = std::max(1, tp.steps / 4);
-    opt.checkpoint_every = a["checkpoint-every"].as<int>();
-    opt.out_dir = out;
-    opt.metrics_path = out + "/metrics.jsonl";
-    opt.seed = seed;
-    const TrainResult r = train(model, tok, train_data, &val_data, opt);
+    PretrainOptions po;
+    po.corpus_path = a["corpus"].as<std::string>();
+    po.out_dir = out;
+    po.config = cfg;
+    po.steps = tp.steps, po.batch = tp.batch, po.warmup = tp.warmup, po.lr = tp.lr;
+    po.log_every = a["log-every"].as<int>();
+    po.checkpoint_every = a["checkpoint-every"].as<int>();
+    po.seed = seed;
+    po.fresh = a.count("fresh") > 0;
+    const TrainResult r = pretrain(po);
     std::printf("pretrain: wrote %s (val loss %.4f, %.1f s, %.0f tok/s)\n", out.c_str(), r.val_loss, r.seconds, r.tokens_per_s);
     return 0;
 }

@@ -36,6 +36,34 @@ Example chat_example(const Tokenizer& tok, const std::string& user, const std::s
     return e;
 }
 
+std::string valid_utf8(const std::string& s) {
+    std::string out;
+    size_t i = 0;
+    while (i < s.size()) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        bool ok = len > 0 && i + len <= s.size();
+        for (size_t k = 1; ok && k < len; k++) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+        if (ok && len == 2) ok = c >= 0xC2;  // no overlong two-byte forms
+        if (ok && len == 3) {
+            const unsigned char d = static_cast<unsigned char>(s[i + 1]);
+            ok = !(c == 0xE0 && d < 0xA0) && !(c == 0xED && d >= 0xA0);  // overlong, surrogates
+        }
+        if (ok && len == 4) {
+            const unsigned char d = static_cast<unsigned char>(s[i + 1]);
+            ok = c <= 0xF4 && !(c == 0xF0 && d < 0x90) && !(c == 0xF4 && d >= 0x90);
+        }
+        if (ok) {
+            out.append(s, i, len);
+            i += len;
+        } else {
+            out += '?';
+            i++;
+        }
+    }
+    return out;
+}
+
 // Keeps the last tokens of a prompt so that it plus max_new fits the context.
 static std::vector<int> fit_context(std::vector<int> ids, int context, int max_new) {
     const int room = std::max(1, context - max_new);
@@ -56,7 +84,7 @@ std::vector<Response> respond(const LM& lm, const std::vector<std::string>& user
         for (const Generation& g : generate(lm.model, prompts, opt, rng)) {
             std::vector<int> body = g.tokens;
             if (g.finished) body.pop_back();  // drop the stop token
-            out.push_back({lm.tok.decode(body), g.finished, static_cast<int>(g.tokens.size())});
+            out.push_back({valid_utf8(lm.tok.decode(body)), g.finished, static_cast<int>(g.tokens.size())});
         }
     }
     return out;

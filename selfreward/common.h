@@ -30,6 +30,10 @@ std::vector<int> encode_response(const Tokenizer& tok, const std::string& respon
 // The mask of token i says whether predicting token i counts (see model/train.h make_batch).
 Example chat_example(const Tokenizer& tok, const std::string& user, const std::string& response);
 
+// Model output is raw bytes: a small model can emit half a UTF-8 character. Replaces every
+// byte that is not part of a valid UTF-8 sequence with '?', so the text can go into JSON.
+std::string valid_utf8(const std::string& bytes);
+
 struct Response {
     std::string text;   // decoded, without the end token
     bool finished;      // ended with <|end|> (false: cut at max tokens or the context end)

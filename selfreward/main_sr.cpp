@@ -6,6 +6,7 @@
 
 #include "data/cli.h"
 #include "model/cli.h"
+#include "selfreward/cli.h"
 #include "tensor/runtime.h"
 
 namespace {
@@ -21,6 +22,15 @@ const std::vector<Command>& commands() {
         {"pretrain", sr::cmd_pretrain, "pretrain M0 on the world corpus"},
         {"sample", sr::cmd_sample, "generate text from a model folder"},
         {"score", sr::cmd_score, "per-token log-probabilities of a text (JSON)"},
+        {"sft", sr::cmd_sft, "supervised fine-tuning: the SFT baseline (IFT) or M1 (IFT + EFT)"},
+        {"instruct", sr::cmd_instruct, "round t: new prompts by self-instruct, filtered"},
+        {"candidates", sr::cmd_candidates, "round t: N candidate responses per prompt"},
+        {"judge", sr::cmd_judge, "round t: the model judges its own candidates"},
+        {"pairs", sr::cmd_pairs, "round t: preference pairs from the self-scores"},
+        {"dpo", sr::cmd_dpo, "round t: M_{t+1} = DPO(M_t)"},
+        {"eval", sr::cmd_eval, "evaluate every model of a run; report.json, report.md"},
+        {"loop", sr::cmd_loop, "the whole loop, then eval"},
+        {"experiment", sr::cmd_experiment, "the loop over several seeds, with 95% intervals"},
     };
     return list;
 }

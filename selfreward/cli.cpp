@@ -1,0 +1,171 @@
+// selfreward/cli.cpp: ./sr sft | instruct | candidates | judge | pairs | dpo | eval | loop | experiment
+#include "selfreward/cli.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "model/checkpoint.h"
+#include "model/cli_common.h"
+#include "selfreward/loop.h"
+#include "selfreward/stats.h"
+#include "tensor/runtime.h"
+
+namespace sr {
+
+using json = nlohmann::json;
+
+static void run_flags(cxxopts::Options& o) {
+    o.add_options()("run", "run folder", cxxopts::value<std::string>()->default_value("runs/default"))(
+        "preset", "quick, default, or a JSON file of overrides (default: the run's own config.json, else default)",
+        cxxopts::value<std::string>())("seed", "the one seed that drives everything (0 = the preset's)", cxxopts::value<uint64_t>()->default_value("0"))(
+        "threads", "threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))(
+        "fresh", "delete the run folder first and start over");
+}
+
+static RunConfig config_from(const cxxopts::ParseResult& a, const std::string& dir) {
+    RunConfig c;
+    if (a.count("preset")) c = run_preset(a["preset"].as<std::string>());
+    else if (file_exists(dir + "/config.json")) c = run_preset(dir + "/config.json");
+    if (a["seed"].as<uint64_t>() != 0) c.seed = a["seed"].as<uint64_t>();
+    return c;
+}
+
+static Run open_run(const cxxopts::ParseResult& a) {
+    set_num_threads(a["threads"].as<int>());
+    const std::string dir = a["run"].as<std::string>();
+    if (a.count("fresh")) {
+        if (dir.empty() || dir == "/" || dir == ".") throw std::runtime_error("refusing to delete '" + dir + "'");
+        std::system(("rm -rf '" + dir + "'").c_str());
+    }
+    return Run(dir, config_from(a, dir), plain_narrator());
+}
+
+static int round_flag(const cxxopts::ParseResult& a, const Run& run) {
+    const int r = a["round"].as<int>();
+    if (r < 1 || r > run.config().rounds) throw std::runtime_error("--round must be in 1.." + std::to_string(run.config().rounds));
+    if (!file_exists(run.model_dir(Run::model_name(r)) + "/model.safetensors"))
+        throw std::runtime_error("round " + std::to_string(r) + " needs model " + Run::model_name(r) + " in " + run.dir() +
+                                 ". HINT: run the earlier stages first (./sr loop does all of them)");
+    return r;
+}
+
+// One subcommand per round stage: same flags, a different method of Run.
+static int round_stage(int argc, char** argv, const char* what, void (Run::*stage)(int)) {
+    cxxopts::Options o(std::string("sr ") + argv[0], what);
+    run_flags(o);
+    o.add_options()("round", "round t (from M_t)", cxxopts::value<int>()->default_value("1"));
+    cxxopts::ParseResult a;
+    if (!parse_flags(o, argc, argv, &a)) return 0;
+    Run run = open_run(a);
+    (run.*stage)(round_flag(a, run));
+    return 0;
+}
+
+int cmd_instruct(int argc, char** argv) { return round_stage(argc, argv, "Self-instruct: new prompts from M_t, filtered.", &Run::instruct); }
+int cmd_candidates(int argc, char** argv) { return round_stage(argc, argv, "N candidate responses per prompt from M_t.", &Run::candidates); }
+int cmd_judge(int argc, char** argv) { return round_stage(argc, argv, "M_t judges each candidate (sampled judgements averaged).", &Run::judge); }
+int cmd_pairs(int argc, char** argv) { return round_stage(argc, argv, "Preference pairs: highest vs lowest self-score, ties dropped.", &Run::pairs); }
+int cmd_dpo(int argc, char** argv) { return round_stage(argc, argv, "M_{t+1} = DPO(M_t) on the round's pairs, M_t frozen as reference.", &Run::dpo); }
+
+int cmd_sft(int argc, char** argv) {
+    cxxopts::Options o("sr sft", "Supervised fine-tuning from M0: the SFT baseline (IFT) or M1 (IFT + EFT). Pretrains M0 first if missing.");
+    run_flags(o);
+    o.add_options()("data", "ift (-> SFT baseline) or ift+eft (-> M1)", cxxopts::value<std::string>()->default_value("ift+eft"));
+    cxxopts::ParseResult a;
+    if (!parse_flags(o, argc, argv, &a)) return 0;
+    const std::string d = a["data"].as<std::string>();
+    if (d != "ift" && d != "ift+eft") throw std::runtime_error("sr sft: --data must be ift or ift+eft");
+    Run run = open_run(a);
+    run.pretrain();
+    run.sft(d == "ift" ? "SFT" : "M1", d == "ift+eft");
+    return 0;
+}
+
+int cmd_eval(int argc, char** argv) {
+    cxxopts::Options o("sr eval", "Evaluate every model of a run; write report.json, report.md and SVG plots.");
+    run_flags(o);
+    cxxopts::ParseResult a;
+    if (!parse_flags(o, argc, argv, &a)) return 0;
+    Run run = open_run(a);
+    run.evaluate();
+    std::printf("wrote %s/report.json and %s/report.md\n", run.dir().c_str(), run.dir().c_str());
+    return 0;
+}
+
+int cmd_loop(int argc, char** argv) {
+    cxxopts::Options o("sr loop", "The whole loop: M0, SFT, M1, rounds of self-instruct / candidates / judge / pairs / DPO, ablations, eval.");
+    run_flags(o);
+    o.add_options()("print-config", "print the run configuration as JSON (a starting point for --preset FILE) and exit");
+    cxxopts::ParseResult a;
+    if (!parse_flags(o, argc, argv, &a)) return 0;
+    if (a.count("print-config")) {
+        std::printf("%s\n", run_config_to_json(config_from(a, a["run"].as<std::string>())).dump(2).c_str());
+        return 0;
+    }
+    Run run = open_run(a);
+    run.all();
+    run.evaluate();
+    std::printf("wrote %s/report.json and %s/report.md\n", run.dir().c_str(), run.dir().c_str());
+    return 0;
+}
+
+int cmd_experiment(int argc, char** argv) {
+    cxxopts::Options o("sr experiment", "The loop over several seeds; each metric's mean and 95% intervals of the paired differences M2-M1, M3-M2.");
+    o.add_options()("seeds", "number of seeds (1..N)", cxxopts::value<int>()->default_value("3"))(
+        "preset", "quick, default, or a JSON file", cxxopts::value<std::string>()->default_value("default"))(
+        "out", "folder for the runs (one per seed) and experiment.json", cxxopts::value<std::string>()->default_value("runs/experiment"))(
+        "threads", "threads (0 = all cores)", cxxopts::value<int>()->default_value("0"));
+    cxxopts::ParseResult a;
+    if (!parse_flags(o, argc, argv, &a)) return 0;
+    set_num_threads(a["threads"].as<int>());
+    const int seeds = a["seeds"].as<int>();
+    if (seeds < 1) throw std::runtime_error("sr experiment: --seeds must be at least 1");
+    const std::string out = a["out"].as<std::string>();
+    std::vector<json> reports;
+    for (int s = 1; s <= seeds; s++) {
+        RunConfig c = run_preset(a["preset"].as<std::string>());
+        c.seed = static_cast<uint64_t>(s);
+        Run run(out + "/seed" + std::to_string(s), c, plain_narrator());
+        run.all();
+        reports.push_back(run.evaluate());
+    }
+    // Per metric: mean over seeds for every model, and paired differences between models.
+    json result = {{"preset", a["preset"].as<std::string>()}, {"seeds", seeds}, {"models", json::object()}, {"differences", json::object()}};
+    auto metric = [](const json& r, const std::string& m, const std::string& group, const std::string& key) -> double {
+        if (!r["models"].contains(m)) return NAN;
+        const json& v = r["models"][m][group][key];
+        return v.is_number() ? v.get<double>() : NAN;
+    };
+    const std::vector<std::pair<std::string, std::string>> keys = {{"if", "oracle_mean"}, {"if", "exact_pct"}, {"if", "mean_len"},
+                                                                   {"rm", "pairwise_acc"}, {"rm", "spearman"}, {"rm", "kendall_tau"}};
+    std::printf("\nexperiment over %d seeds (%s preset): mean [95%% interval]\n", seeds, a["preset"].as<std::string>().c_str());
+    for (const std::string& m : {"SFT", "M0", "M1", "M2", "M3", "M2_posonly", "M2_oracle"})
+        for (auto& [g, k] : keys) {
+            std::vector<double> xs;
+            for (const json& r : reports) xs.push_back(metric(r, m, g, k));
+            if (std::isnan(xs[0])) continue;
+            const stats::Interval iv = stats::mean_ci95(xs);
+            result["models"][m][g + "." + k] = json{{"values", xs}, {"mean", iv.mean}, {"lo", std::isfinite(iv.lo) ? json(iv.lo) : json(nullptr)},
+                                                   {"hi", std::isfinite(iv.hi) ? json(iv.hi) : json(nullptr)}};
+        }
+    for (auto [hi, lo] : {std::pair<std::string, std::string>{"M2", "M1"}, {"M3", "M2"}, {"M3", "M1"}, {"M2_oracle", "M2"}})
+        for (auto& [g, k] : keys) {
+            std::vector<double> d;
+            for (const json& r : reports) d.push_back(metric(r, hi, g, k) - metric(r, lo, g, k));
+            if (std::isnan(d[0])) continue;
+            const stats::Interval iv = stats::mean_ci95(d);
+            result["differences"][hi + "-" + lo][g + "." + k] = json{{"values", d}, {"mean", iv.mean}, {"lo", std::isfinite(iv.lo) ? json(iv.lo) : json(nullptr)},
+                                                                    {"hi", std::isfinite(iv.hi) ? json(iv.hi) : json(nullptr)}};
+            std::printf("  %-12s %-16s %+8.3f  [%+.3f, %+.3f]%s\n", (hi + "-" + lo).c_str(), (g + "." + k).c_str(), iv.mean, iv.lo, iv.hi,
+                        (iv.lo > 0 || iv.hi < 0) ? "  (beyond noise)" : "");
+        }
+    make_dirs(out);
+    write_file_atomic(out + "/experiment.json", result.dump(2) + "\n");
+    std::printf("wrote %s/experiment.json\n", out.c_str());
+    return 0;
+}
+
+}  // namespace sr

@@ -1,0 +1,17 @@
+// selfreward/cli.h: the ./sr subcommands of the loop. Each reads and writes a run folder
+// (--run, default runs/default) and skips work that is already done there.
+#pragma once
+
+namespace sr {
+
+int cmd_sft(int argc, char** argv);         // SFT baseline (--data ift) or M1 (--data ift+eft)
+int cmd_instruct(int argc, char** argv);    // self-instruct prompts for --round t
+int cmd_candidates(int argc, char** argv);  // N responses per prompt
+int cmd_judge(int argc, char** argv);       // self-judging
+int cmd_pairs(int argc, char** argv);       // preference pairs
+int cmd_dpo(int argc, char** argv);         // M_{t+1} = DPO(M_t)
+int cmd_eval(int argc, char** argv);        // evaluate every model, write report.json / report.md
+int cmd_loop(int argc, char** argv);        // everything in order, then eval
+int cmd_experiment(int argc, char** argv);  // the loop over several seeds, with intervals
+
+}  // namespace sr

@@ -1,0 +1,711 @@
+// selfreward/loop.cpp: the stages of the Self-Rewarding loop over one run folder.
+#include "selfreward/loop.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "data/format.h"
+#include "data/oracle.h"
+#include "data/world.h"
+#include "model/checkpoint.h"
+#include "model/pretrain.h"
+#include "selfreward/common.h"
+#include "selfreward/dpo.h"
+#include "selfreward/eval.h"
+#include "selfreward/filters.h"
+#include "selfreward/metrics.h"
+#include "selfreward/pairs.h"
+#include "selfreward/report.h"
+#include "tensor/ops.h"
+
+namespace sr {
+
+using json = nlohmann::json;
+
+// ---------------------------------------------------------------------------------------------
+// presets
+
+json run_config_to_json(const RunConfig& c) {
+    return json{{"preset", c.preset},
+                {"seed", c.seed},
+                {"world_dir", c.world_dir},
+                {"vocab_size", c.vocab_size},
+                {"n_embd", c.n_embd},
+                {"n_layer", c.n_layer},
+                {"n_head", c.n_head},
+                {"context", c.context},
+                {"pretrain_steps", c.pretrain_steps},
+                {"pretrain_batch", c.pretrain_batch},
+                {"pretrain_lr", c.pretrain_lr},
+                {"sft_steps", c.sft_steps},
+                {"sft_batch", c.sft_batch},
+                {"sft_lr", c.sft_lr},
+                {"instruct_attempts", c.instruct_attempts},
+                {"instruct_max_prompts", c.instruct_max_prompts},
+                {"instruct_temperature", c.instruct_temperature},
+                {"instruct_top_p", c.instruct_top_p},
+                {"prompt_min_chars", c.prompt_min_chars},
+                {"prompt_max_chars", c.prompt_max_chars},
+                {"max_rouge", c.max_rouge},
+                {"candidates", c.candidates},
+                {"candidate_temperature", c.candidate_temperature},
+                {"candidate_top_p", c.candidate_top_p},
+                {"max_response_tokens", c.max_response_tokens},
+                {"judge_samples", c.judge_samples},
+                {"judge_temperature", c.judge_temperature},
+                {"judge_top_p", c.judge_top_p},
+                {"max_judgement_tokens", c.max_judgement_tokens},
+                {"beta", c.beta},
+                {"dpo_lr", c.dpo_lr},
+                {"dpo_epochs", c.dpo_epochs},
+                {"dpo_batch", c.dpo_batch},
+                {"rounds", c.rounds},
+                {"ablations", c.ablations},
+                {"eval_rm_samples", c.eval_rm_samples},
+                {"eval_if_limit", c.eval_if_limit},
+                {"eval_rm_limit", c.eval_rm_limit}};
+}
+
+// Reads every field present in j into c (unknown fields are an error: a typo must not pass).
+static void apply_json(RunConfig& c, const json& j, const std::string& where) {
+    const json known = run_config_to_json(c);
+    for (auto it = j.begin(); it != j.end(); ++it)
+        if (!known.contains(it.key())) fail("run preset", where + ": unknown field '" + it.key() + "'. HINT: see `./sr loop --print-config`");
+    json merged = known;
+    merged.update(j);
+    try {
+        c.preset = merged["preset"].get<std::string>();
+        c.seed = merged["seed"].get<uint64_t>();
+        c.world_dir = merged["world_dir"].get<std::string>();
+        c.vocab_size = merged["vocab_size"], c.n_embd = merged["n_embd"], c.n_layer = merged["n_layer"], c.n_head = merged["n_head"];
+        c.context = merged["context"];
+        c.pretrain_steps = merged["pretrain_steps"], c.pretrain_batch = merged["pretrain_batch"], c.pretrain_lr = merged["pretrain_lr"];
+        c.sft_steps = merged["sft_steps"], c.sft_batch = merged["sft_batch"], c.sft_lr = merged["sft_lr"];
+        c.instruct_attempts = merged["instruct_attempts"], c.instruct_max_prompts = merged["instruct_max_prompts"];
+        c.instruct_temperature = merged["instruct_temperature"], c.instruct_top_p = merged["instruct_top_p"];
+        c.prompt_min_chars = merged["prompt_min_chars"], c.prompt_max_chars = merged["prompt_max_chars"];
+        c.max_rouge = merged["max_rouge"];
+        c.candidates = merged["candidates"];
+        c.candidate_temperature = merged["candidate_temperature"], c.candidate_top_p = merged["candidate_top_p"];
+        c.max_response_tokens = merged["max_response_tokens"];
+        c.judge_samples = merged["judge_samples"];
+        c.judge_temperature = merged["judge_temperature"], c.judge_top_p = merged["judge_top_p"];
+        c.max_judgement_tokens = merged["max_judgement_tokens"];
+        c.beta = merged["beta"], c.dpo_lr = merged["dpo_lr"], c.dpo_epochs = merged["dpo_epochs"], c.dpo_batch = merged["dpo_batch"];
+        c.rounds = merged["rounds"];
+        c.ablations = merged["ablations"];
+        c.eval_rm_samples = merged["eval_rm_samples"], c.eval_if_limit = merged["eval_if_limit"], c.eval_rm_limit = merged["eval_rm_limit"];
+    } catch (const json::exception& e) {
+        fail("run preset", where + ": a field has the wrong type (" + std::string(e.what()) + ")");
+    }
+}
+
+RunConfig run_preset(const std::string& name) {
+    RunConfig c;
+    if (name == "default") return c;
+    if (name == "quick") {  // a smoke test of every stage in about a minute; its numbers mean nothing
+        c.preset = "quick";
+        c.vocab_size = 320, c.n_embd = 48, c.n_layer = 2, c.n_head = 2;
+        c.pretrain_steps = 80, c.pretrain_batch = 4;
+        c.sft_steps = 30, c.sft_batch = 8;
+        c.instruct_attempts = 24, c.instruct_max_prompts = 12;
+        c.judge_samples = 2;
+        c.max_response_tokens = 16, c.max_judgement_tokens = 40;
+        c.dpo_epochs = 1;
+        c.eval_if_limit = 24, c.eval_rm_limit = 8;
+        return c;
+    }
+    if (!file_exists(name)) fail("run preset", "'" + name + "' is neither a preset (quick, default) nor a file. HINT: --preset quick");
+    json j;
+    try {
+        j = json::parse(read_file(name));
+    } catch (const json::exception& e) {
+        fail("run preset", name + ": not valid JSON (" + std::string(e.what()) + ")");
+    }
+    if (!j.is_object()) fail("run preset", name + ": must be a JSON object of RunConfig fields");
+    apply_json(c, j, name);
+    return c;
+}
+
+Narrator plain_narrator() {
+    Narrator n;
+    n.banner = [](const std::string& stage, const std::string&, const std::string& ours) {
+        std::printf("\n== %s: %s\n", stage.c_str(), ours.c_str());
+    };
+    n.example = [](const std::string& t) { std::printf("%s\n", t.c_str()); };
+    n.note = [](const std::string& t) { std::printf("%s\n", t.c_str()); };
+    return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the run folder
+
+Run::Run(std::string dir, RunConfig config, Narrator narrator) : dir_(std::move(dir)), cfg_(std::move(config)), say_(std::move(narrator)) {
+    make_dirs(dir_ + "/.done");
+    const std::string cfg_path = dir_ + "/config.json";
+    const json now = run_config_to_json(cfg_);
+    if (file_exists(cfg_path)) {
+        const json before = json::parse(read_file(cfg_path));
+        if (before != now)
+            fail("run", dir_ + " was started with a different configuration. HINT: pass --fresh to start over, or use another --name");
+    } else {
+        write_file_atomic(cfg_path, now.dump(2) + "\n");
+    }
+}
+
+bool Run::done(const std::string& stage) const { return file_exists(dir_ + "/.done/" + stage); }
+
+void Run::mark_done(const std::string& stage, const json& info) { write_file_atomic(dir_ + "/.done/" + stage, info.dump() + "\n"); }
+
+json Run::stage_info(const std::string& stage) const {
+    if (!done(stage)) return json::object();
+    return json::parse(read_file(dir_ + "/.done/" + stage));
+}
+
+uint64_t Run::seed_for(const std::string& stage, int round) const {
+    // one seed drives everything: each stage gets its own stream derived from it
+    uint64_t h = cfg_.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(round) * 1000003ull;
+    for (char ch : stage) h = (h ^ static_cast<unsigned char>(ch)) * 0x100000001B3ull;
+    return splitmix64(h);
+}
+
+void Run::timed(const std::string& stage, const std::function<void()>& fn) {
+    if (done(stage)) {
+        say_.note("(" + stage + ": already done in " + dir_ + ", reusing it)");
+        return;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    fn();
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    json info = file_exists(dir_ + "/.done/" + stage + ".info") ? json::parse(read_file(dir_ + "/.done/" + stage + ".info")) : json::object();
+    info["seconds"] = s;
+    mark_done(stage, info);
+    std::remove((dir_ + "/.done/" + stage + ".info").c_str());
+}
+
+static void write_jsonl(const std::string& path, const std::vector<json>& rows) {
+    std::string text;
+    for (const json& r : rows) text += r.dump() + "\n";
+    write_file_atomic(path, text);
+}
+
+static std::vector<json> read_jsonl(const std::string& path) {
+    std::vector<json> rows;
+    std::ifstream in(path);
+    if (!in) fail("run", "cannot read " + path + ". HINT: run the stage that writes it first (or ./sr loop)");
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) {
+        n++;
+        if (line.empty()) continue;
+        try {
+            rows.push_back(json::parse(line));
+        } catch (const json::exception& e) {
+            fail("run", path + ":" + std::to_string(n) + ": not valid JSON (" + e.what() + ")");
+        }
+    }
+    return rows;
+}
+
+static std::string clip(const std::string& s, size_t n = 90) {
+    std::string t;
+    for (char c : s) t += c == '\n' ? ' ' : c;
+    return t.size() > n ? t.substr(0, n) + "..." : t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// pretraining and SFT
+
+void Run::pretrain() {
+    say_.banner("pretrain M0",
+                "The paper starts from Llama 2 70B, a base model pretrained on trillions of tokens: it knows language but "
+                "does not yet follow instructions or judge.",
+                "We pretrain a " + std::to_string(cfg_.n_layer) + "-layer, d=" + std::to_string(cfg_.n_embd) +
+                    " GPT on the task world's corpus (plain sentences showing its skills), so M0 carries the latent abilities.");
+    timed("pretrain", [&] {
+        PretrainOptions po;
+        po.corpus_path = cfg_.world_dir + "/corpus.txt";
+        po.out_dir = model_dir("M0");
+        po.metrics_path = dir_ + "/metrics.jsonl";
+        po.config.vocab_size = cfg_.vocab_size, po.config.n_embd = cfg_.n_embd, po.config.n_layer = cfg_.n_layer;
+        po.config.n_head = cfg_.n_head, po.config.n_positions = cfg_.context;
+        po.steps = cfg_.pretrain_steps, po.batch = cfg_.pretrain_batch, po.lr = cfg_.pretrain_lr;
+        po.warmup = std::max(1, cfg_.pretrain_steps / 20);
+        po.log_every = std::max(1, cfg_.pretrain_steps / 10);
+        po.checkpoint_every = std::max(1, cfg_.pretrain_steps / 4);
+        po.seed = seed_for("pretrain");
+        sr::pretrain(po);
+    });
+    // Show what the base model does with raw text (no chat format).
+    LM lm = load_lm(model_dir("M0"));
+    SampleOptions so;
+    so.temperature = 0, so.max_new_tokens = 24, so.stop_at_newline = true;
+    Rng rng(seed_for("pretrain-sample"));
+    std::vector<bool> newline(lm.tok.vocab_size());
+    for (int i = 0; i < lm.tok.vocab_size(); i++) newline[i] = lm.tok.token_bytes(i).find('\n') != std::string::npos;
+    for (const char* p : {"The word cat reversed is", "3 plus 4 is"}) {
+        const Generation g = generate(lm.model, {lm.tok.encode(p)}, so, rng, newline)[0];
+        say_.example("  M0 continues \"" + std::string(p) + "\" -> \"" + clip(valid_utf8(lm.tok.decode(g.tokens)), 60) + "\"");
+    }
+}
+
+void Run::sft(const std::string& out_model, bool with_eft) {
+    say_.banner(out_model == "M1" ? "SFT: M1 = M0 + IFT + EFT" : "SFT baseline: M0 + IFT",
+                with_eft ? "M1 is fine-tuned on instruction data (IFT) and evaluation data (EFT: judge prompts with "
+                           "judgements ending in 'Score: k'), so one model can both answer and judge."
+                         : "The SFT baseline is fine-tuned on the instruction seed (IFT) only (3,200 Open Assistant examples).",
+                "Supervised fine-tuning from M0 with the loss on the response tokens only (the prompt is masked out).");
+    timed("sft_" + out_model, [&] {
+        LM lm = load_lm(model_dir("M0"));
+        std::vector<Example> ex;
+        for (const auto& e : data::load_ift(cfg_.world_dir + "/seed_ift.jsonl")) ex.push_back(chat_example(lm.tok, e.prompt, e.response));
+        const size_t n_ift = ex.size();
+        if (with_eft)
+            for (const auto& e : data::load_eft(cfg_.world_dir + "/seed_eft.jsonl"))
+                ex.push_back(chat_example(lm.tok, data::judge_prompt(e.prompt, e.response), e.judgement));
+        say_.note("  " + std::to_string(n_ift) + " IFT examples" + (with_eft ? ", " + std::to_string(ex.size() - n_ift) + " EFT examples" : std::string()));
+        ExampleBatches batches(ex, cfg_.sft_batch, cfg_.context - 1, lm.endoftext_id(), seed_for("sft_" + out_model));
+        TrainOptions opt;
+        opt.stage = "sft_" + out_model;
+        opt.steps = cfg_.sft_steps;
+        opt.lr = cfg_.sft_lr;
+        opt.warmup = std::max(1, cfg_.sft_steps / 10);
+        opt.log_every = std::max(1, cfg_.sft_steps / 5);
+        opt.out_dir = model_dir(out_model);
+        opt.metrics_path = dir_ + "/metrics.jsonl";
+        opt.seed = seed_for("sft_" + out_model);
+        train(lm.model, lm.tok, batches, nullptr, opt);
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// one round of AIFT(M_t)
+
+void Run::instruct(int round) {
+    const std::string model = model_name(round);
+    say_.banner("round " + std::to_string(round) + " / self-instruct",
+                "New prompts: few-shot prompting with 8 task examples (6 seed + 2 generated), T=0.6, top-p 0.9, then "
+                "Self-Instruct's filters (ROUGE-L > 0.7 against kept prompts, length, duplicates).",
+                model + " writes new task prompts from a few-shot list; we keep those that pass the filters and do not "
+                        "overlap the held-out test prompts.");
+    timed("instruct_" + std::to_string(round), [&] {
+        LM lm = load_lm(model_dir(model));
+        const auto ift = data::load_ift(cfg_.world_dir + "/seed_ift.jsonl");
+        std::vector<std::string> seeds;
+        for (const auto& e : ift) seeds.push_back(e.prompt);
+        std::vector<std::string> earlier = seeds;  // "each round uses new prompts": earlier rounds' too
+        for (int r = 1; r < round; r++)
+            for (const json& row : read_jsonl(round_dir(r) + "/prompts.jsonl"))
+                if (row["kept"].get<bool>()) earlier.push_back(row["prompt"].get<std::string>());
+        InstructFilterConfig fc;
+        fc.min_chars = cfg_.prompt_min_chars, fc.max_chars = cfg_.prompt_max_chars, fc.max_rouge = cfg_.max_rouge;
+        PromptFilter filter(fc, earlier, [](const std::string& p) { return data::overlaps_heldout(p); });
+        Rng rng(seed_for("instruct", round));
+        SampleOptions so;
+        so.temperature = cfg_.instruct_temperature, so.top_p = cfg_.instruct_top_p;
+        so.max_new_tokens = 40, so.stop_at_newline = true;
+        std::vector<bool> newline(lm.tok.vocab_size());
+        for (int i = 0; i < lm.tok.vocab_size(); i++) newline[i] = lm.tok.token_bytes(i).find('\n') != std::string::npos;
+        std::vector<std::string> generated;  // kept this round (the 2 generated few-shot examples come from here)
+        std::vector<json> rows;
+        const int batch = 16;
+        for (int done_n = 0; done_n < cfg_.instruct_attempts && static_cast<int>(generated.size()) < cfg_.instruct_max_prompts; done_n += batch) {
+            std::vector<std::vector<int>> prompts;
+            for (int b = 0; b < batch; b++) {
+                std::vector<std::string> shots;
+                for (int k = 0; k < 6; k++) shots.push_back(seeds[rng.below(seeds.size())]);
+                for (int k = 0; k < 2 && !generated.empty(); k++) shots.push_back(generated[rng.below(generated.size())]);
+                for (size_t i = shots.size(); i > 1; i--) std::swap(shots[i - 1], shots[rng.below(i)]);  // mix the 8
+                prompts.push_back(lm.tok.encode(data::self_instruct_prompt(shots), false));
+            }
+            for (const Generation& g : generate(lm.model, prompts, so, rng, newline)) {
+                const std::string text = valid_utf8(data::self_instruct_extract(lm.tok.decode(g.tokens)));
+                const Verdict v = filter.check_and_add(text);
+                const auto task = data::parse_task(text);
+                rows.push_back(json{{"prompt", text}, {"kept", v.kept()}, {"reason", to_string(v.reason)}, {"rouge", v.rouge},
+                                    {"oracle_family", task ? json(task->family) : json(nullptr)}});
+                if (v.kept() && static_cast<int>(generated.size()) < cfg_.instruct_max_prompts) generated.push_back(text);
+            }
+        }
+        make_dirs(round_dir(round));
+        write_jsonl(round_dir(round) + "/prompts.jsonl", rows);
+        json drops = json::object();
+        std::map<std::string, int> reasons;
+        for (const json& r : rows) reasons[r["reason"].get<std::string>()]++;
+        for (auto& [k, v] : reasons)
+            if (k != "kept") drops[k] = v;
+        write_file_atomic(dir_ + "/.done/instruct_" + std::to_string(round) + ".info",
+                          json{{"generated", rows.size()}, {"kept", generated.size()}, {"drops", drops}}.dump());
+        say_.note("  generated " + std::to_string(rows.size()) + " prompts, kept " + std::to_string(generated.size()));
+        for (size_t i = 0; i < std::min<size_t>(3, generated.size()); i++) say_.example("  new prompt: " + clip(generated[i]));
+    });
+}
+
+void Run::candidates(int round) {
+    const std::string model = model_name(round);
+    say_.banner("round " + std::to_string(round) + " / candidates",
+                "N=4 candidate responses per new prompt from M_t, T=0.7, top-p 0.9.",
+                model + " answers each new prompt " + std::to_string(cfg_.candidates) + " times.");
+    timed("candidates_" + std::to_string(round), [&] {
+        LM lm = load_lm(model_dir(model));
+        std::vector<std::string> prompts;
+        for (const json& r : read_jsonl(round_dir(round) + "/prompts.jsonl"))
+            if (r["kept"].get<bool>()) prompts.push_back(r["prompt"].get<std::string>());
+        std::vector<std::string> asks;
+        for (const auto& p : prompts)
+            for (int k = 0; k < cfg_.candidates; k++) asks.push_back(p);
+        SampleOptions so;
+        so.temperature = cfg_.candidate_temperature, so.top_p = cfg_.candidate_top_p, so.max_new_tokens = cfg_.max_response_tokens;
+        Rng rng(seed_for("candidates", round));
+        const std::vector<Response> out = respond(lm, asks, so, rng);
+        std::vector<json> rows;
+        for (size_t i = 0; i < prompts.size(); i++) {
+            json cands = json::array();
+            for (int k = 0; k < cfg_.candidates; k++) {
+                const Response& r = out[i * cfg_.candidates + k];
+                // The oracle's score is recorded to MEASURE the loop (and for the oracle ablation);
+                // the loop itself never reads it.
+                const data::OracleResult o = data::oracle(prompts[i], r.text, r.finished);
+                cands.push_back(json{{"text", r.text}, {"finished", r.finished}, {"oracle_score", o.parsed ? json(o.score) : json(nullptr)}});
+            }
+            rows.push_back(json{{"prompt", prompts[i]}, {"candidates", cands}});
+        }
+        write_jsonl(round_dir(round) + "/candidates.jsonl", rows);
+        if (!rows.empty()) {
+            say_.example("  prompt: " + clip(rows[0]["prompt"].get<std::string>()));
+            for (const json& c : rows[0]["candidates"]) say_.example("    candidate: \"" + clip(c["text"].get<std::string>(), 60) + "\"");
+        }
+    });
+}
+
+void Run::judge(int round) {
+    const std::string model = model_name(round);
+    say_.banner("round " + std::to_string(round) + " / self-judging",
+                "M_t judges each candidate with the additive five-criteria LLM-as-a-Judge prompt, 3 sampled judgements "
+                "averaged; a judgement that does not parse is dropped, never counted as 0.",
+                model + " judges its own candidates (" + std::to_string(cfg_.judge_samples) + " samples each).");
+    timed("judge_" + std::to_string(round), [&] {
+        LM lm = load_lm(model_dir(model));
+        const std::vector<json> cands = read_jsonl(round_dir(round) + "/candidates.jsonl");
+        std::vector<std::string> instr, resp;
+        for (const json& row : cands)
+            for (const json& c : row["candidates"]) {
+                instr.push_back(row["prompt"].get<std::string>());
+                resp.push_back(c["text"].get<std::string>());
+            }
+        SampleOptions so;
+        so.temperature = cfg_.judge_temperature, so.top_p = cfg_.judge_top_p, so.max_new_tokens = cfg_.max_judgement_tokens;
+        Rng rng(seed_for("judge", round));
+        std::vector<std::vector<std::string>> texts;
+        const auto scores = sr::judge(lm, instr, resp, cfg_.judge_samples, so, rng, &texts);
+        std::vector<json> rows;
+        size_t k = 0, unparsed = 0, total = 0;
+        for (const json& row : cands) {
+            json per = json::array();
+            for (size_t c = 0; c < row["candidates"].size(); c++, k++) {
+                json sc = json::array();
+                double sum = 0;
+                int n = 0;
+                for (const auto& s : scores[k]) {
+                    total++;
+                    if (s) sum += *s, n++, sc.push_back(*s);
+                    else unparsed++, sc.push_back(nullptr);
+                }
+                per.push_back(json{{"judgements", texts[k]}, {"scores", sc}, {"mean", n ? json(sum / n) : json(nullptr)}});
+            }
+            rows.push_back(json{{"prompt", row["prompt"]}, {"candidates", row["candidates"]}, {"judged", per}});
+        }
+        write_jsonl(round_dir(round) + "/judgements.jsonl", rows);
+        say_.note("  " + std::to_string(total) + " judgements, " + std::to_string(unparsed) + " did not parse");
+        if (!texts.empty() && !texts[0].empty())
+            say_.example("  a judgement of \"" + clip(resp[0], 40) + "\":\n    " + clip(texts[0][0], 200));
+    });
+}
+
+void Run::pairs(int round) {
+    say_.banner("round " + std::to_string(round) + " / preference pairs",
+                "chosen = the highest average score, rejected = the lowest; the prompt is dropped when they tie.",
+                "Pairs from the self-assigned scores (oracle scores are recorded beside them only to measure).");
+    timed("pairs_" + std::to_string(round), [&] {
+        PairStats st;
+        std::vector<json> rows;
+        for (const json& row : read_jsonl(round_dir(round) + "/judgements.jsonl")) {
+            std::vector<std::string> texts;
+            std::vector<std::vector<int>> parsed;
+            for (size_t c = 0; c < row["candidates"].size(); c++) {
+                texts.push_back(row["candidates"][c]["text"].get<std::string>());
+                std::vector<int> s;
+                for (const json& x : row["judged"][c]["scores"])
+                    if (!x.is_null()) s.push_back(x.get<int>());
+                parsed.push_back(s);
+            }
+            const auto p = build_preference_pair(texts, parsed, st);
+            if (!p) continue;
+            const json& cands = row["candidates"];
+            rows.push_back(json{{"prompt", row["prompt"]}, {"chosen", p->chosen}, {"rejected", p->rejected},
+                                {"chosen_score", p->chosen_score}, {"rejected_score", p->rejected_score},
+                                {"chosen_oracle", cands[p->chosen_index]["oracle_score"]}, {"rejected_oracle", cands[p->rejected_index]["oracle_score"]}});
+        }
+        write_jsonl(round_dir(round) + "/pairs.jsonl", rows);
+        write_file_atomic(dir_ + "/.done/pairs_" + std::to_string(round) + ".info",
+                          json{{"prompts", st.prompts}, {"pairs_kept", st.pairs_kept}, {"dropped_tie", st.dropped_tie},
+                               {"dropped_too_few_scored", st.dropped_too_few_scored}, {"dropped_identical", st.dropped_identical}}.dump());
+        say_.note("  " + std::to_string(st.pairs_kept) + " pairs from " + std::to_string(st.prompts) + " prompts (ties dropped: " +
+                  std::to_string(st.dropped_tie) + ", too few scored: " + std::to_string(st.dropped_too_few_scored) + ")");
+        if (!rows.empty())
+            say_.example("  pair: " + clip(rows[0]["prompt"].get<std::string>(), 50) + "\n    chosen   \"" + clip(rows[0]["chosen"].get<std::string>(), 50) +
+                         "\" (self-score " + json(rows[0]["chosen_score"]).dump() + ")\n    rejected \"" +
+                         clip(rows[0]["rejected"].get<std::string>(), 50) + "\" (self-score " + json(rows[0]["rejected_score"]).dump() + ")");
+    });
+}
+
+void Run::dpo_from_pairs(const std::string& in_model, const std::string& out_model, const std::string& pairs_path, const std::string& stage) {
+    LM lm = load_lm(model_dir(in_model));
+    std::vector<DpoPair> pairs;
+    for (const json& row : read_jsonl(pairs_path)) {
+        DpoPair p;
+        p.prompt = encode_chat_prompt(lm.tok, row["prompt"].get<std::string>());
+        p.chosen = encode_response(lm.tok, row["chosen"].get<std::string>());
+        p.rejected = encode_response(lm.tok, row["rejected"].get<std::string>());
+        if (static_cast<int>(p.prompt.size() + std::max(p.chosen.size(), p.rejected.size())) > cfg_.context) continue;  // would not fit
+        pairs.push_back(std::move(p));
+    }
+    DpoOptions opt;
+    opt.beta = cfg_.beta, opt.lr = cfg_.dpo_lr, opt.epochs = cfg_.dpo_epochs, opt.batch = cfg_.dpo_batch;
+    opt.seed = seed_for(stage);
+    opt.stage = stage;
+    opt.metrics_path = dir_ + "/metrics.jsonl";
+    opt.log_every = 5;
+    const DpoResult r = train_dpo(lm.model, pairs, lm.endoftext_id(), opt);
+    save_model(model_dir(out_model), lm.model, lm.tok);
+    write_file_atomic(dir_ + "/.done/" + stage + ".info",
+                      json{{"pairs", pairs.size()}, {"loss_first", r.first.loss}, {"loss_last", r.last.loss}, {"accuracies_last", r.last.accuracies},
+                           {"margins_last", r.last.margins}, {"rewards_chosen_last", r.last.rewards_chosen},
+                           {"rewards_rejected_last", r.last.rewards_rejected}}.dump());
+}
+
+void Run::dpo(int round) {
+    const std::string in = model_name(round), out = model_name(round + 1);
+    say_.banner("round " + std::to_string(round) + " / DPO: " + out + " = DPO(" + in + ")",
+                "DPO from M_t with M_t frozen as the reference, beta 0.1: raise the log-probability of chosen over rejected.",
+                out + " = " + in + " trained by DPO on its own preference pairs (beta " + json(cfg_.beta).dump() + ").");
+    timed("dpo_" + std::to_string(round), [&] { dpo_from_pairs(in, out, round_dir(round) + "/pairs.jsonl", "dpo_" + std::to_string(round)); });
+}
+
+// ---------------------------------------------------------------------------------------------
+// ablations
+
+void Run::ablation_positive_only() {
+    say_.banner("ablation: positive examples only",
+                "The paper's appendix fine-tuned on the top-scored responses alone (no rejected side): no gain.",
+                "M2_posonly = SFT of M1 on round 1's chosen responses, instead of DPO.");
+    timed("ablation_posonly", [&] {
+        LM lm = load_lm(model_dir("M1"));
+        std::vector<Example> ex;
+        for (const json& row : read_jsonl(round_dir(1) + "/pairs.jsonl"))
+            ex.push_back(chat_example(lm.tok, row["prompt"].get<std::string>(), row["chosen"].get<std::string>()));
+        if (ex.empty()) {
+            say_.note("  no pairs in round 1: M2_posonly = M1");
+            save_model(model_dir("M2_posonly"), lm.model, lm.tok);
+            return;
+        }
+        // As many optimizer steps as DPO took on the same pairs, at the DPO learning rate.
+        const int steps = std::max(1, static_cast<int>((ex.size() + cfg_.dpo_batch - 1) / cfg_.dpo_batch) * cfg_.dpo_epochs);
+        ExampleBatches batches(ex, cfg_.dpo_batch, cfg_.context - 1, lm.endoftext_id(), seed_for("ablation_posonly"));
+        TrainOptions opt;
+        opt.stage = "ablation_posonly";
+        opt.steps = steps, opt.lr = cfg_.dpo_lr, opt.warmup = std::max(1, steps / 10), opt.log_every = std::max(1, steps / 4);
+        opt.out_dir = model_dir("M2_posonly");
+        opt.metrics_path = dir_ + "/metrics.jsonl";
+        opt.seed = seed_for("ablation_posonly");
+        train(lm.model, lm.tok, batches, nullptr, opt);
+    });
+}
+
+void Run::ablation_oracle_pairs() {
+    say_.banner("ablation: DPO on oracle preferences",
+                "Not in the paper (its truth was human); the upper bound of what a perfect judge would give.",
+                "M2_oracle = DPO of M1 on pairs the ORACLE picks from the same round-1 candidates.");
+    timed("ablation_oracle", [&] {
+        PairStats st;
+        std::vector<json> rows;
+        for (const json& row : read_jsonl(round_dir(1) + "/candidates.jsonl")) {
+            std::vector<std::string> texts;
+            std::vector<std::vector<int>> scores;
+            for (const json& c : row["candidates"]) {
+                texts.push_back(c["text"].get<std::string>());
+                scores.push_back(c["oracle_score"].is_null() ? std::vector<int>{} : std::vector<int>{c["oracle_score"].get<int>()});
+            }
+            const auto p = build_preference_pair(texts, scores, st);
+            if (p) rows.push_back(json{{"prompt", row["prompt"]}, {"chosen", p->chosen}, {"rejected", p->rejected},
+                                       {"chosen_score", p->chosen_score}, {"rejected_score", p->rejected_score}});
+        }
+        write_jsonl(round_dir(1) + "/pairs_oracle.jsonl", rows);
+        say_.note("  " + std::to_string(rows.size()) + " oracle pairs");
+        dpo_from_pairs("M1", "M2_oracle", round_dir(1) + "/pairs_oracle.jsonl", "ablation_oracle");
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// evaluation and the report
+
+static json nan_to_null(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
+
+json Run::evaluate() {
+    say_.banner("evaluation",
+                "Instruction following: GPT-4 judges head-to-head on 256 prompts. Reward modelling: agreement of the "
+                "model's judgements with held-out human rankings.",
+                "The oracle judges: mean score and exact-correct % on 256 held-out prompts (greedy), head-to-head win/tie/loss; "
+                "each model's judge against the oracle's ranking of held-out responses.");
+    auto ifs = data::load_heldout_if(cfg_.world_dir + "/heldout_if.jsonl");
+    auto rms = data::load_heldout_rm(cfg_.world_dir + "/heldout_rm.jsonl");
+    if (cfg_.eval_if_limit > 0 && static_cast<int>(ifs.size()) > cfg_.eval_if_limit) ifs.resize(cfg_.eval_if_limit);
+    if (cfg_.eval_rm_limit > 0 && static_cast<int>(rms.size()) > cfg_.eval_rm_limit) rms.resize(cfg_.eval_rm_limit);
+    make_dirs(dir_ + "/eval");
+    json report;
+    report["name"] = dir_;
+    report["preset"] = cfg_.preset;
+    report["seed"] = cfg_.seed;
+    report["models"] = json::object();
+    std::map<std::string, std::vector<double>> if_scores;
+    const std::vector<std::string> names = {"M0", "SFT", "M1", "M2", "M3", "M4", "M5", "M2_posonly", "M2_oracle"};
+    for (const std::string& name : names) {
+        if (!file_exists(model_dir(name) + "/model.safetensors")) continue;
+        const std::string cache = dir_ + "/eval/" + name + ".json";
+        json e;
+        if (file_exists(cache)) {
+            e = json::parse(read_file(cache));
+        } else {
+            LM lm = load_lm(model_dir(name));
+            const IfEval ie = eval_instruction_following(lm, ifs, cfg_.max_response_tokens);
+            const RmEval re = eval_reward_modelling(lm, rms, cfg_.eval_rm_samples, seed_for("eval_rm"));
+            const RewardModelMetrics& m = re.metrics;
+            e = json{{"if", {{"oracle_mean", ie.oracle_mean}, {"exact_pct", ie.exact_pct}, {"mean_len", ie.mean_len}, {"finished_pct", ie.finished_pct}}},
+                     {"rm", {{"pairwise_acc", nan_to_null(m.pairwise_acc_pct)}, {"five_best_pct", nan_to_null(m.five_best_pct)},
+                             {"exact_match_pct", nan_to_null(m.exact_match_pct)}, {"spearman", nan_to_null(m.spearman)},
+                             {"kendall_tau", nan_to_null(m.kendall_tau)}, {"parse_fail_pct", re.parse_fail_pct}}},
+                     {"if_scores", ie.scores},
+                     {"if_responses", ie.responses}};
+            write_file_atomic(cache, e.dump() + "\n");
+        }
+        if_scores[name] = e["if_scores"].get<std::vector<double>>();
+        report["models"][name] = json{{"if", e["if"]}, {"rm", e["rm"]}};
+        say_.note("  " + name + ": oracle mean " + json(e["if"]["oracle_mean"]).dump() + ", exact " + json(e["if"]["exact_pct"]).dump() +
+                  "%, judge pairwise acc " + e["rm"]["pairwise_acc"].dump() + "%");
+    }
+    report["head_to_head"] = json::object();
+    auto h2h = [&](const std::string& a, const std::string& b) {
+        if (!if_scores.count(a) || !if_scores.count(b)) return;
+        const HeadToHead h = head_to_head(if_scores[a], if_scores[b]);
+        report["head_to_head"][a + "_vs_" + b] = json{{"win", h.win_pct}, {"tie", h.tie_pct}, {"loss", h.loss_pct}};
+    };
+    h2h("M1", "SFT");
+    for (int t = 2; t <= cfg_.rounds + 1; t++) {
+        h2h(model_name(t), "M1");
+        h2h(model_name(t), "SFT");
+        if (t > 2) h2h(model_name(t), model_name(t - 1));
+    }
+    h2h("M2_posonly", "M1");
+    h2h("M2_oracle", "M1");
+
+    // Loop health, per round.
+    report["rounds"] = json::array();
+    for (int r = 1; r <= cfg_.rounds; r++) {
+        if (!done("pairs_" + std::to_string(r))) continue;
+        json h = {{"round", r}, {"model_in", model_name(r)}, {"model_out", model_name(r + 1)}};
+        const json ins = stage_info("instruct_" + std::to_string(r));
+        h["prompts_generated"] = ins.value("generated", 0);
+        h["prompts_kept"] = ins.value("kept", 0);
+        h["filter_drops"] = ins.value("drops", json::object());
+        long cands = 0, judgements = 0, unparsed = 0, ties = 0, prompts = 0, oracle_scored = 0;
+        std::vector<long> hist(6, 0);
+        double self_sum = 0, oracle_sum = 0, len_sum = 0;
+        long self_n = 0, oracle_n = 0;
+        for (const json& row : read_jsonl(round_dir(r) + "/judgements.jsonl")) {
+            prompts++;
+            std::set<double> means;
+            int scored = 0;
+            for (size_t c = 0; c < row["candidates"].size(); c++) {
+                cands++;
+                len_sum += row["candidates"][c]["text"].get<std::string>().size();
+                for (const json& s : row["judged"][c]["scores"]) {
+                    judgements++;
+                    if (s.is_null()) unparsed++;
+                }
+                const json& m = row["judged"][c]["mean"];
+                const json& o = row["candidates"][c]["oracle_score"];
+                if (!m.is_null()) {
+                    const double v = m.get<double>();
+                    hist[std::min(5L, std::max(0L, std::lround(v)))]++;
+                    self_sum += v, self_n++, means.insert(v), scored++;
+                    if (!o.is_null()) oracle_sum += o.get<double>(), oracle_n++, oracle_scored++;
+                }
+            }
+            if (scored >= 2 && means.size() == 1) ties++;
+        }
+        const json pi = stage_info("pairs_" + std::to_string(r));
+        long agree = 0, comparable = 0;
+        for (const json& p : read_jsonl(round_dir(r) + "/pairs.jsonl")) {
+            if (p["chosen_oracle"].is_null() || p["rejected_oracle"].is_null()) continue;
+            comparable++;
+            agree += p["chosen_oracle"].get<double>() > p["rejected_oracle"].get<double>();
+        }
+        h["candidates"] = cands;
+        h["judgements"] = judgements;
+        h["judge_parse_fail_pct"] = judgements ? 100.0 * unparsed / judgements : 0.0;
+        h["score_hist"] = hist;
+        h["tie_pct"] = prompts ? 100.0 * ties / prompts : 0.0;
+        h["pairs_kept"] = pi.value("pairs_kept", 0);
+        h["pair_oracle_agreement_pct"] = comparable ? json(100.0 * agree / comparable) : json(nullptr);
+        h["mean_self_reward"] = self_n ? json(self_sum / self_n) : json(nullptr);
+        h["mean_oracle_reward"] = oracle_n ? json(oracle_sum / oracle_n) : json(nullptr);
+        h["oracle_scorable_pct"] = self_n ? 100.0 * oracle_scored / self_n : 0.0;
+        h["mean_response_len"] = cands ? len_sum / cands : 0.0;
+        const json di = stage_info("dpo_" + std::to_string(r));
+        h["dpo"] = json{{"pairs", di.value("pairs", 0)}, {"loss_first", di.value("loss_first", 0.0)}, {"loss_last", di.value("loss_last", 0.0)},
+                        {"accuracies_last", di.value("accuracies_last", 0.0)}, {"margins_last", di.value("margins_last", 0.0)},
+                        {"rewards_chosen_last", di.value("rewards_chosen_last", 0.0)},
+                        {"rewards_rejected_last", di.value("rewards_rejected_last", 0.0)}};
+        report["rounds"].push_back(h);
+    }
+    json secs = json::object();
+    double total = 0;
+    for (const std::string& st : {std::string("pretrain"), std::string("sft_SFT"), std::string("sft_M1"), std::string("ablation_posonly"),
+                                  std::string("ablation_oracle")}) {
+        const json i = stage_info(st);
+        if (i.contains("seconds")) secs[st] = i["seconds"], total += i["seconds"].get<double>();
+    }
+    for (int r = 1; r <= cfg_.rounds; r++)
+        for (const std::string& st : {"instruct_", "candidates_", "judge_", "pairs_", "dpo_"}) {
+            const json i = stage_info(st + std::to_string(r));
+            if (i.contains("seconds")) secs[st + std::to_string(r)] = i["seconds"], total += i["seconds"].get<double>();
+        }
+    report["stage_seconds"] = secs;
+    report["seconds"] = total;
+    write_report(dir_, report, dir_ + "/metrics.jsonl");
+    return report;
+}
+
+void Run::all() {
+    pretrain();
+    sft("SFT", false);
+    sft("M1", true);
+    for (int r = 1; r <= cfg_.rounds; r++) {
+        instruct(r);
+        candidates(r);
+        judge(r);
+        pairs(r);
+        dpo(r);
+        if (r == 1 && cfg_.ablations) {
+            ablation_positive_only();
+            ablation_oracle_pairs();
+        }
+    }
+}
+
+}  // namespace sr

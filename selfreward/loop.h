@@ -1,0 +1,117 @@
+// selfreward/loop.h: the Self-Rewarding loop as resumable stages over one run folder.
+//
+//   pretrain  M0 on the world corpus                                   runs/NAME/M0/
+//   sft       SFT baseline = M0 + IFT;  M1 = M0 + IFT + EFT             runs/NAME/SFT/, M1/
+//   round t = 1..rounds, from M_t (M1 first):
+//     instruct    new prompts by few-shot prompting M_t, then filters   round<t>/prompts.jsonl
+//     candidates  N responses per prompt from M_t                        round<t>/candidates.jsonl
+//     judge       M_t scores each candidate, several samples averaged    round<t>/judgements.jsonl
+//     pairs       highest vs lowest average; ties dropped                round<t>/pairs.jsonl
+//     dpo         M_{t+1} = DPO(M_t, pairs), reference frozen M_t        M<t+1>/
+//   ablations (round 1): M2_posonly = SFT of M1 on the chosen responses; M2_oracle = DPO of M1
+//     on pairs the oracle picked from the same candidates (a perfect judge's upper bound)
+//   eval      every model: instruction following + reward modelling     report.json, report.md
+//
+// Each stage writes its files atomically and then a marker `.done/<stage>`; running again
+// skips finished stages, so an interrupted run continues where it stopped. The oracle never
+// feeds the loop: it only measures (and drives the oracle-preference ablation, by design).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "model/config.h"
+
+namespace sr {
+
+struct RunConfig {
+    std::string preset = "default";
+    uint64_t seed = 1;
+    std::string world_dir = "data/world";
+    // model (architecture of every model in the run): the tiny preset's shape, but a context of
+    // 256 tokens, because a judging turn needs ~150 (the tiny benchmark preset has 128)
+    int vocab_size = 512, n_embd = 128, n_layer = 4, n_head = 4, context = 256;
+    // pretraining M0
+    int pretrain_steps = 1200, pretrain_batch = 8;
+    double pretrain_lr = 2e-3;
+    // supervised fine-tuning (SFT baseline and M1)
+    int sft_steps = 300, sft_batch = 16;
+    double sft_lr = 5e-4;
+    // self-instruct
+    int instruct_attempts = 400;        // generated prompts per round (before filtering)
+    int instruct_max_prompts = 150;     // kept prompts per round at most
+    double instruct_temperature = 0.6, instruct_top_p = 0.9;
+    int prompt_min_chars = 8, prompt_max_chars = 120;
+    double max_rouge = 0.7;
+    // candidates
+    int candidates = 4;
+    double candidate_temperature = 0.7, candidate_top_p = 0.9;
+    int max_response_tokens = 32;
+    // judging
+    int judge_samples = 3;
+    double judge_temperature = 0.7, judge_top_p = 0.9;
+    int max_judgement_tokens = 48;
+    // DPO
+    double beta = 0.1, dpo_lr = 1e-4;
+    int dpo_epochs = 3, dpo_batch = 8;
+    // loop
+    int rounds = 2;
+    bool ablations = true;
+    // evaluation
+    int eval_rm_samples = 1;  // 1 = one greedy judgement per response
+    int eval_if_limit = 0;    // use only the first N held-out prompts (0 = all 256)
+    int eval_rm_limit = 0;    // use only the first N reward-modelling items (0 = all)
+};
+
+// "quick" (the whole loop in about a minute: a smoke test, not a result), "default" (minutes;
+// meant to show the effect), or a JSON file with any RunConfig fields to override "default".
+RunConfig run_preset(const std::string& name_or_path);
+nlohmann::json run_config_to_json(const RunConfig& c);
+
+// What the stages report to whoever runs them (./sr prints plainly; ./sr_demo narrates).
+struct Narrator {
+    std::function<void(const std::string& stage, const std::string& paper, const std::string& ours)> banner;
+    std::function<void(const std::string& text)> example;  // a real example to show
+    std::function<void(const std::string& text)> note;
+};
+Narrator plain_narrator();
+
+class Run {
+public:
+    Run(std::string dir, RunConfig config, Narrator narrator);
+    const std::string& dir() const { return dir_; }
+    const RunConfig& config() const { return cfg_; }
+
+    void pretrain();
+    void sft(const std::string& out_model, bool with_eft);  // "SFT" (IFT only) or "M1" (IFT + EFT)
+    void instruct(int round);
+    void candidates(int round);
+    void judge(int round);
+    void pairs(int round);
+    void dpo(int round);
+    void ablation_positive_only();  // M2_posonly
+    void ablation_oracle_pairs();   // M2_oracle
+    nlohmann::json evaluate();      // evaluates every model present, writes report.json/md
+    void all();                     // every stage in order (skipping finished ones)
+
+    std::string model_dir(const std::string& name) const { return dir_ + "/" + name; }
+    std::string round_dir(int round) const { return dir_ + "/round" + std::to_string(round); }
+    static std::string model_name(int t) { return "M" + std::to_string(t); }
+    bool done(const std::string& stage) const;
+
+private:
+    void mark_done(const std::string& stage, const nlohmann::json& info = nlohmann::json::object());
+    nlohmann::json stage_info(const std::string& stage) const;
+    void timed(const std::string& stage, const std::function<void()>& fn);
+    void dpo_from_pairs(const std::string& in_model, const std::string& out_model, const std::string& pairs_path,
+                        const std::string& stage);
+    uint64_t seed_for(const std::string& stage, int round = 0) const;
+
+    std::string dir_;
+    RunConfig cfg_;
+    Narrator say_;
+};
+
+}  // namespace sr
