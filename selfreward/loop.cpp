@@ -309,6 +309,7 @@ void Run::instruct(int round) {
         SampleOptions so;
         so.temperature = cfg_.instruct_temperature, so.top_p = cfg_.instruct_top_p;
         so.max_new_tokens = 40, so.stop_at_newline = true;
+        for (const std::string& sp : lm.tok.specials()) so.stop_ids.push_back(lm.tok.special_id(sp));  // a prompt is plain text
         std::vector<bool> newline(lm.tok.vocab_size());
         for (int i = 0; i < lm.tok.vocab_size(); i++) newline[i] = lm.tok.token_bytes(i).find('\n') != std::string::npos;
         std::vector<std::string> generated;  // kept this round (the 2 generated few-shot examples come from here)
@@ -324,7 +325,9 @@ void Run::instruct(int round) {
                 prompts.push_back(lm.tok.encode(data::self_instruct_prompt(shots), false));
             }
             for (const Generation& g : generate(lm.model, prompts, so, rng, newline)) {
-                const std::string text = valid_utf8(data::self_instruct_extract(lm.tok.decode(g.tokens)));
+                std::vector<int> body = g.tokens;
+                if (!body.empty() && lm.tok.is_special(body.back())) body.pop_back();
+                const std::string text = valid_utf8(data::self_instruct_extract(lm.tok.decode(body)));
                 const Verdict v = filter.check_and_add(text);
                 const auto task = data::parse_task(text);
                 rows.push_back(json{{"prompt", text}, {"kept", v.kept()}, {"reason", to_string(v.reason)}, {"rouge", v.rouge},
@@ -624,7 +627,7 @@ json Run::evaluate() {
         h["filter_drops"] = ins.value("drops", json::object());
         long cands = 0, judgements = 0, unparsed = 0, ties = 0, prompts = 0, oracle_scored = 0;
         std::vector<long> hist(6, 0);
-        double self_sum = 0, oracle_sum = 0, len_sum = 0;
+        double self_sum = 0, oracle_sum = 0, len_sum = 0, gap_sum = 0;
         long self_n = 0, oracle_n = 0;
         for (const json& row : read_jsonl(round_dir(r) + "/judgements.jsonl")) {
             prompts++;
@@ -639,11 +642,12 @@ json Run::evaluate() {
                 }
                 const json& m = row["judged"][c]["mean"];
                 const json& o = row["candidates"][c]["oracle_score"];
+                if (!o.is_null()) oracle_sum += o.get<double>(), oracle_n++;
                 if (!m.is_null()) {
                     const double v = m.get<double>();
                     hist[std::min(5L, std::max(0L, std::lround(v)))]++;
                     self_sum += v, self_n++, means.insert(v), scored++;
-                    if (!o.is_null()) oracle_sum += o.get<double>(), oracle_n++, oracle_scored++;
+                    if (!o.is_null()) gap_sum += v - o.get<double>(), oracle_scored++;
                 }
             }
             if (scored >= 2 && means.size() == 1) ties++;
@@ -664,7 +668,9 @@ json Run::evaluate() {
         h["pair_oracle_agreement_pct"] = comparable ? json(100.0 * agree / comparable) : json(nullptr);
         h["mean_self_reward"] = self_n ? json(self_sum / self_n) : json(nullptr);
         h["mean_oracle_reward"] = oracle_n ? json(oracle_sum / oracle_n) : json(nullptr);
-        h["oracle_scorable_pct"] = self_n ? 100.0 * oracle_scored / self_n : 0.0;
+        // Reward hacking shows as self-reward running ahead of the truth on the same candidates.
+        h["self_minus_oracle"] = oracle_scored ? json(gap_sum / oracle_scored) : json(nullptr);
+        h["oracle_scorable_pct"] = cands ? 100.0 * oracle_n / cands : 0.0;
         h["mean_response_len"] = cands ? len_sum / cands : 0.0;
         const json di = stage_info("dpo_" + std::to_string(r));
         h["dpo"] = json{{"pairs", di.value("pairs", 0)}, {"loss_first", di.value("loss_first", 0.0)}, {"loss_last", di.value("loss_last", 0.0)},
