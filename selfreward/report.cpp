@@ -2,6 +2,7 @@
 // The schema and the NaN rules are in report.h.
 #include "selfreward/report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -32,8 +33,6 @@ const PaperRm kPaperRm[] = {
     {"M1", "M1", 78.7, 41.5, 13.1, 0.279, 0.253},
     {"M2", "M2", 80.4, 44.3, 14.3, 0.331, 0.315},
     {"M3", "M3", 81.7, 43.2, 14.3, 0.349, 0.324}};
-
-const char* kMainModels[] = {"M0", "SFT", "M1", "M2", "M3"};
 
 const char* kTieRule =
     "Tie rule (ours; the paper states none): a pair of responses with different true scores counts "
@@ -78,17 +77,27 @@ std::string fmt(double v, int decimals) {
 }
 std::string fmt_count(double v) { return fmt(v, 0); }
 
-// Model names in display order: the main ones first, then ablations in key order.
+// Model names in display order: M0, SFT, then M1, M2, ... by number, then the rest
+// (ablations such as M2_posonly) in key order.
+bool is_round_model(const std::string& name) {  // "M" followed by digits only
+    if (name.size() < 2 || name[0] != 'M') return false;
+    for (size_t i = 1; i < name.size(); i++)
+        if (name[i] < '0' || name[i] > '9') return false;
+    return true;
+}
+
 std::vector<std::string> model_order(const json& models) {
     std::vector<std::string> order;
     if (!models.is_object()) return order;
-    for (const char* m : kMainModels)
+    for (const char* m : {"M0", "SFT"})
         if (models.contains(m)) order.push_back(m);
-    for (auto it = models.begin(); it != models.end(); ++it) {
-        bool main = false;
-        for (const char* m : kMainModels) main |= (it.key() == m);
-        if (!main) order.push_back(it.key());
-    }
+    std::vector<std::pair<long, std::string>> rounds;
+    for (auto it = models.begin(); it != models.end(); ++it)
+        if (is_round_model(it.key()) && it.key() != "M0") rounds.emplace_back(std::stol(it.key().substr(1, 9)), it.key());
+    std::sort(rounds.begin(), rounds.end());
+    for (const auto& r : rounds) order.push_back(r.second);
+    for (auto it = models.begin(); it != models.end(); ++it)
+        if (it.key() != "SFT" && !is_round_model(it.key())) order.push_back(it.key());
     return order;
 }
 
@@ -136,9 +145,10 @@ std::string md_row(const std::vector<std::string>& cells) {
     for (const std::string& c : cells) s += " " + c + " |";
     return s + "\n";
 }
-std::string md_header(const std::vector<std::string>& cells) {
+// The first `left` columns are text (left-aligned), the rest numbers (right-aligned).
+std::string md_header(const std::vector<std::string>& cells, size_t left = 1) {
     std::string s = md_row(cells) + "|";
-    for (size_t i = 0; i < cells.size(); i++) s += (i == 0 ? "---|" : "---:|");
+    for (size_t i = 0; i < cells.size(); i++) s += (i < left ? "---|" : "---:|");
     return s + "\n";
 }
 
@@ -362,19 +372,21 @@ std::string report_markdown(const json& report, const std::vector<std::string>& 
         md += "## Loop health per round\n\n";
         md += md_header({"round", "model", "prompts kept / generated", "candidates", "judgements", "parse fail %",
                          "tie %", "pairs kept", "pair-oracle agreement %", "mean self reward", "mean oracle reward",
-                         "self - oracle", "mean length"});
+                         "self - oracle", "mean length"}, 2);
         for (const json& r : rounds) {
             const double self = num(r, "mean_self_reward"), oracle = num(r, "mean_oracle_reward");
+            // The loop's own gap (same candidates on both sides) when given, else the difference of means.
+            const double gap = r.contains("self_minus_oracle") ? num(r, "self_minus_oracle") : self - oracle;
             md += md_row({fmt_count(num(r, "round")), str(r, "model_in", "?") + " -> " + str(r, "model_out", "?"),
                           fmt_count(num(r, "prompts_kept")) + " / " + fmt_count(num(r, "prompts_generated")),
                           fmt_count(num(r, "candidates")), fmt_count(num(r, "judgements")),
                           fmt(num(r, "judge_parse_fail_pct"), 1), fmt(num(r, "tie_pct"), 1),
                           fmt_count(num(r, "pairs_kept")), fmt(num(r, "pair_oracle_agreement_pct"), 1), fmt(self, 2),
-                          fmt(oracle, 2), fmt(self - oracle, 2), fmt(num(r, "mean_response_len"), 1)});
+                          fmt(oracle, 2), fmt(gap, 2), fmt(num(r, "mean_response_len"), 1)});
         }
         md += "\n";
         md += md_header({"round", "self-score histogram 0..5", "filter drops", "DPO loss first -> last", "accuracy",
-                         "margin", "reward chosen", "reward rejected"});
+                         "margin", "reward chosen", "reward rejected"}, 3);
         for (const json& r : rounds) {
             const json& d = child(r, "dpo");
             md += md_row({fmt_count(num(r, "round")), score_hist_text(child(r, "score_hist")),
@@ -383,8 +395,8 @@ std::string report_markdown(const json& report, const std::vector<std::string>& 
                           fmt(num(d, "accuracies_last"), 3), fmt(num(d, "margins_last"), 3),
                           fmt(num(d, "rewards_chosen_last"), 3), fmt(num(d, "rewards_rejected_last"), 3)});
         }
-        md += "\nSelf reward = the model's own average judge score of the responses it trained on; oracle reward = "
-              "the oracle's score of the same responses. A self - oracle gap that grows over rounds is the judge "
+        md += "\nSelf reward = the model's own average judge score of the round's candidates; oracle reward = "
+              "the oracle's score of the same candidates (those whose prompt is a task of the world). A self - oracle gap that grows over rounds is the judge "
               "rewarding itself for what the truth does not (reward hacking). Pair-oracle agreement: share of kept "
               "pairs whose chosen response the oracle scores strictly higher than the rejected one. DPO at step 0 "
               "must start at ln 2 = 0.6931; accuracy and rewards are TRL-style (last step).\n\n";
@@ -608,9 +620,11 @@ std::string validate_report(const json& report) {
             const bool no_candidates = !(num(r, "candidates") > 0);
             c.pct(r, "judge_parse_fail_pct", path, no_judgements);
             c.pct(r, "tie_pct", path, true);
-            c.pct(r, "pair_oracle_agreement_pct", path, no_pairs);
+            c.pct(r, "pair_oracle_agreement_pct", path, true);
             c.range(r, "mean_self_reward", path, 0, 5, true);
-            c.range(r, "mean_oracle_reward", path, 0, 5, no_candidates);
+            c.range(r, "mean_oracle_reward", path, 0, 5, true);
+            c.range(r, "self_minus_oracle", path, -5, 5, true);
+            c.pct(r, "oracle_scorable_pct", path);
             c.nonneg(r, "mean_response_len", path, no_candidates);
             const json& d = child(r, "dpo");
             const std::string dpath = path + ".dpo";

@@ -5,8 +5,8 @@
 // THE REPORT SCHEMA (public contract; every part optional: missing models/rows are skipped).
 // Percentages are 0..100, scores 0..5, counts non-negative integers.
 //   {"name": run name, "preset": string, "seed": integer, "seconds": total wall seconds,
-//    "models": {NAME: {                    NAME: M0, SFT, M1, M2, M3, or an ablation such as
-//                                           M2_posonly, M2_oracle (shown after the main ones)
+//    "models": {NAME: {                    NAME: M0, SFT, M1, M2, M3, M4, ... or an ablation such
+//                                           as M2_posonly, M2_oracle (shown after the Mk models)
 //        "if": {"oracle_mean" (0..5), "exact_pct", "mean_len" (chars), "finished_pct" (optional)},
 //        "rm": {"pairwise_acc", "five_best_pct", "exact_match_pct", "spearman" (-1..1),
 //               "kendall_tau" (-1..1), "parse_fail_pct"}}},
@@ -16,9 +16,11 @@
 //               "prompts_generated", "prompts_kept", "filter_drops": {reason: count},
 //               "candidates", "judgements", "judge_parse_fail_pct",
 //               "score_hist": [c0..c5] (counts of rounded average self-scores),
-//               "tie_pct" (prompts dropped because best and worst tie), "pairs_kept",
-//               "pair_oracle_agreement_pct" (pairs whose chosen/rejected order the oracle
-//               agrees with), "mean_self_reward" (0..5), "mean_oracle_reward" (0..5),
+//               "tie_pct" (prompts whose scored candidates all tie), "pairs_kept",
+//               "pair_oracle_agreement_pct" (kept pairs whose chosen response the oracle scores
+//               strictly higher), "mean_self_reward" (0..5), "mean_oracle_reward" (0..5),
+//               "self_minus_oracle" (optional, -5..5: mean gap on candidates scored by both),
+//               "oracle_scorable_pct" (optional: candidates whose prompt the oracle can score),
 //               "mean_response_len" (chars),
 //               "dpo": {"loss_first", "loss_last", "accuracies_last" (fraction 0..1, TRL
 //                       style), "margins_last", "rewards_chosen_last", "rewards_rejected_last"}}],
@@ -27,9 +29,12 @@
 // NaN (written as null in report.json; either is accepted on input) is allowed ONLY in:
 //   models.*.rm.five_best_pct                 no response was judged 5
 //   rounds[*].judge_parse_fail_pct            when judgements == 0
-//   rounds[*].tie_pct, mean_self_reward       no judgement parsed for any prompt
-//   rounds[*].pair_oracle_agreement_pct, dpo.*  when pairs_kept == 0 (no DPO ran)
-//   rounds[*].mean_oracle_reward, mean_response_len  when candidates == 0
+//   rounds[*].tie_pct, mean_self_reward       no judgement parsed
+//   rounds[*].mean_oracle_reward, pair_oracle_agreement_pct, self_minus_oracle
+//                                             no candidate / pair the oracle can score (a
+//                                             self-instructed prompt need not be a world task)
+//   rounds[*].dpo.*                           when pairs_kept == 0 (no DPO ran)
+//   rounds[*].mean_response_len               when candidates == 0
 // Everything else must be a finite number in range; validate_report() checks exactly this.
 // Rendered tables show NaN/null as "n/a".
 #pragma once
