@@ -28,7 +28,10 @@ static void linear_rows(float* out, const float* in, const Var& w, const Var& b,
     const int K = static_cast<int>(w->data.size(0)), N = static_cast<int>(w->data.size(1));
     const float* bias = f32(b);
     for (int r = 0; r < R; r++) std::copy(bias, bias + N, out + static_cast<int64_t>(r) * N);
-    kernels::gemm(false, false, R, N, K, 1.0f, in, K, f32(w), N, 1.0f, out, N);
+    if (R == 1)  // one token (batch-1 decoding): a matrix-vector product, out = W^T in + b
+        cblas_sgemv(CblasRowMajor, CblasTrans, K, N, 1.0f, f32(w), N, in, 1, 1.0f, out, 1);
+    else
+        kernels::gemm(false, false, R, N, K, 1.0f, in, K, f32(w), N, 1.0f, out, N);
 }
 
 const std::vector<float>& KVCache::forward(const GPT& model, const std::vector<std::vector<int>>& new_tokens, bool all_logits) {
@@ -126,7 +129,8 @@ const std::vector<float>& KVCache::forward(const GPT& model, const std::vector<s
     for (int i = 0; i < n; i++) std::copy(&x_[rows[i] * C], &x_[rows[i] * C + C], &sel[i * C]);
     kernels::layernorm_forward<float>(normed.data(), mean.data(), rstd.data(), sel.data(), f32(model.ln_f_weight), f32(model.ln_f_bias), n, C, eps);
     logits_.resize(static_cast<size_t>(n) * V);
-    kernels::gemm(false, true, n, V, C, 1.0f, normed.data(), C, wte, C, 0.0f, logits_.data(), V);  // (n,C) x (V,C)^T
+    if (n == 1) cblas_sgemv(CblasRowMajor, CblasNoTrans, V, C, 1.0f, wte, C, normed.data(), 1, 0.0f, logits_.data(), 1);
+    else kernels::gemm(false, true, n, V, C, 1.0f, normed.data(), C, wte, C, 0.0f, logits_.data(), V);  // (n,C) x (V,C)^T
     if (all_logits) return logits_;
     out_.resize(static_cast<size_t>(B_) * V);
     for (int i = 0; i < n; i++) std::copy(&logits_[i * V], &logits_[i * V + V], &out_[static_cast<size_t>(row_seq[rows[i]]) * V]);

@@ -45,9 +45,11 @@ void for_each_chunk(const char* s, size_t n, Emit emit) {
     while (i < n) {
         size_t start = i;
         unsigned char c = at(i);
-        // Unlike GPT-2, a space never joins the word after it: "sheep" is the same tokens after
-        // a space, after "<|assistant|>" or at the start of a line. A small model then has one
-        // thing to copy instead of two (measured: copying list items went from failing to working).
+        // " ?letters" and " ?punct": a single space joins the word or punctuation after it
+        if (c == ' ' && i + 1 < n && !is_digit(at(i + 1)) && !is_space(at(i + 1))) {
+            ++i;
+            c = at(i);
+        }
         const size_t stop = std::min(n, start + kMaxChunkBytes);
         if (is_letter(c)) {
             while (i < stop && is_letter(at(i))) ++i;
@@ -55,6 +57,8 @@ void for_each_chunk(const char* s, size_t n, Emit emit) {
             ++i;  // digits always alone
         } else if (is_space(c)) {
             while (i < stop && is_space(at(i))) ++i;
+            // leave the last space to a following word/punctuation chunk (GPT-2's \s+(?!\S))
+            if (i < n && i - start >= 2 && at(i - 1) == ' ' && !is_digit(at(i)) && !is_space(at(i))) --i;
         } else {
             while (i < stop && is_punct(at(i))) ++i;
         }
@@ -421,7 +425,7 @@ std::string Tokenizer::token_bytes(int id) const {
 
 void Tokenizer::save(const std::string& path) const {
     std::ostringstream f;
-    f << "sr-bpe v2\n";
+    f << "sr-bpe v1\n";
     f << "specials " << specials_.size() << "\n";
     for (const std::string& s : specials_) f << s << "\n";
     f << "merges " << merges_.size() << "\n";
@@ -469,8 +473,8 @@ Tokenizer Tokenizer::load(const std::string& path) {
     };
 
     next_line("the version line");
-    if (line != "sr-bpe v2") {
-        throw fail("expected the version line 'sr-bpe v2', got " + escape_bytes(line.substr(0, 40)));
+    if (line != "sr-bpe v1") {
+        throw fail("expected the version line 'sr-bpe v1', got " + escape_bytes(line.substr(0, 40)));
     }
     Tokenizer t;
     t.specials_.resize(read_count("specials"));

@@ -21,7 +21,7 @@
 // Encode then decode gives back the exact bytes of any input, valid UTF-8 or not.
 //
 // Model file (text, versioned, like minbpe's "minbpe v1"):
-//   sr-bpe v2        (v2: spaces are chunks of their own; v1 joined a space to the next word)
+//   sr-bpe v1
 //   specials S
 //   <one special string per line>
 //   merges M

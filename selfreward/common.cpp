@@ -21,7 +21,7 @@ LM load_lm(const std::string& dir) {
 std::vector<int> encode_chat_prompt(const Tokenizer& tok, const std::string& user) { return tok.encode(data::chat_prompt(user)); }
 
 std::vector<int> encode_response(const Tokenizer& tok, const std::string& response) {
-    std::vector<int> ids = tok.encode(response, /*allow_special=*/false);  // a response cannot smuggle in special tokens
+    std::vector<int> ids = tok.encode(" " + response, /*allow_special=*/false);  // a response cannot smuggle in special tokens
     ids.push_back(tok.special_id(data::kEndToken));
     return ids;
 }
@@ -84,7 +84,9 @@ std::vector<Response> respond(const LM& lm, const std::vector<std::string>& user
         for (const Generation& g : generate(lm.model, prompts, opt, rng)) {
             std::vector<int> body = g.tokens;
             if (g.finished) body.pop_back();  // drop the stop token
-            out.push_back({valid_utf8(lm.tok.decode(body)), g.finished, static_cast<int>(g.tokens.size())});
+            std::string text = valid_utf8(lm.tok.decode(body));
+            if (!text.empty() && text[0] == ' ') text.erase(0, 1);  // the leading space of encode_response
+            out.push_back({text, g.finished, static_cast<int>(g.tokens.size())});
         }
     }
     return out;

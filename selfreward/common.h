@@ -25,6 +25,10 @@ LM load_lm(const std::string& dir);
 // "<|user|>" user "<|assistant|>" as token ids (what generation is conditioned on).
 std::vector<int> encode_chat_prompt(const Tokenizer& tok, const std::string& user);
 // The response's token ids, ending with <|end|> (the end token counts as part of the response).
+// The response is tokenized with one leading space, as a word stands after "Answer:" in the
+// corpus or inside a prompt ("... the word sheep"): the BPE joins a space to the word after
+// it, so " sheep" is one token everywhere and a small model only has to copy it. respond()
+// strips that space again.
 std::vector<int> encode_response(const Tokenizer& tok, const std::string& response);
 // prompt + response with the loss mask on the response tokens (end token included) only.
 // The mask of token i says whether predicting token i counts (see model/train.h make_batch).

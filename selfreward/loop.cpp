@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
@@ -45,6 +46,7 @@ json run_config_to_json(const RunConfig& c) {
                 {"sft_steps", c.sft_steps},
                 {"sft_batch", c.sft_batch},
                 {"sft_lr", c.sft_lr},
+                {"sft_replay_docs", c.sft_replay_docs},
                 {"instruct_attempts", c.instruct_attempts},
                 {"instruct_max_prompts", c.instruct_max_prompts},
                 {"instruct_temperature", c.instruct_temperature},
@@ -86,6 +88,7 @@ static void apply_json(RunConfig& c, const json& j, const std::string& where) {
         c.context = merged["context"];
         c.pretrain_steps = merged["pretrain_steps"], c.pretrain_batch = merged["pretrain_batch"], c.pretrain_lr = merged["pretrain_lr"];
         c.sft_steps = merged["sft_steps"], c.sft_batch = merged["sft_batch"], c.sft_lr = merged["sft_lr"];
+        c.sft_replay_docs = merged["sft_replay_docs"];
         c.instruct_attempts = merged["instruct_attempts"], c.instruct_max_prompts = merged["instruct_max_prompts"];
         c.instruct_temperature = merged["instruct_temperature"], c.instruct_top_p = merged["instruct_top_p"];
         c.prompt_min_chars = merged["prompt_min_chars"], c.prompt_max_chars = merged["prompt_max_chars"];
@@ -268,7 +271,25 @@ void Run::sft(const std::string& out_model, bool with_eft) {
         if (with_eft)
             for (const auto& e : data::load_eft(cfg_.world_dir + "/seed_eft.jsonl"))
                 ex.push_back(chat_example(lm.tok, data::judge_prompt(e.prompt, e.response), e.judgement));
-        say_.note("  " + std::to_string(n_ift) + " IFT examples" + (with_eft ? ", " + std::to_string(ex.size() - n_ift) + " EFT examples" : std::string()));
+        const size_t n_eft = ex.size() - n_ift;
+        // Replay: the corpus's task-list documents, loss on every token (see RunConfig).
+        const std::string corpus = data::load_corpus(cfg_.world_dir + "/corpus.txt");
+        const std::string list_head = data::self_instruct_prompt({}).substr(0, data::self_instruct_prompt({}).find('\n') + 1);
+        int replayed = 0;
+        for (size_t at = 0; at < corpus.size() && replayed < cfg_.sft_replay_docs;) {
+            size_t end = corpus.find(data::kEndOfTextToken, at);
+            if (end == std::string::npos) end = corpus.size();
+            const std::string doc = corpus.substr(at, end - at);
+            at = end + std::strlen(data::kEndOfTextToken) + 1;
+            if (doc.compare(0, list_head.size(), list_head) != 0) continue;
+            Example e;
+            e.tokens = lm.tok.encode(doc, false);
+            e.mask.assign(e.tokens.size(), 1.0f);
+            ex.push_back(std::move(e));
+            replayed++;
+        }
+        say_.note("  " + std::to_string(n_ift) + " IFT examples" + (with_eft ? ", " + std::to_string(n_eft) + " EFT examples" : std::string()) +
+                  ", " + std::to_string(replayed) + " replayed task lists from the corpus");
         ExampleBatches batches(ex, cfg_.sft_batch, cfg_.context - 1, lm.endoftext_id(), seed_for("sft_" + out_model));
         TrainOptions opt;
         opt.stage = "sft_" + out_model;

@@ -32,13 +32,18 @@ struct RunConfig {
     std::string world_dir = "data/world";
     // model (architecture of every model in the run): the tiny preset's shape, but a context of
     // 256 tokens, because a judging turn needs ~150 (the tiny benchmark preset has 128)
-    int vocab_size = 512, n_embd = 128, n_layer = 4, n_head = 4, context = 256;
+    int vocab_size = 1024, n_embd = 128, n_layer = 4, n_head = 4, context = 256;
     // pretraining M0
     int pretrain_steps = 1200, pretrain_batch = 8;
     double pretrain_lr = 2e-3;
     // supervised fine-tuning (SFT baseline and M1)
     int sft_steps = 300, sft_batch = 16;
     double sft_lr = 5e-4;
+    // SFT also replays this many of the corpus's task-list documents ("Here are some tasks.\n
+    // Task: ..."), whole-text loss, so that M_t can still continue a few-shot list of prompts
+    // (the paper's 70B model kept that ability through SFT; a tiny one forgets it and
+    // self-instruct then yields nothing). The same replay goes into the SFT baseline and M1.
+    int sft_replay_docs = 300;
     // self-instruct
     int instruct_attempts = 400;        // generated prompts per round (before filtering)
     int instruct_max_prompts = 150;     // kept prompts per round at most
