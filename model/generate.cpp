@@ -79,7 +79,7 @@ const std::vector<float>& KVCache::forward(const GPT& model, const std::vector<s
             std::copy(&qkv_[r * 3 * C + 2 * C], &qkv_[r * 3 * C + 3 * C], Vc + at);
         }
         // Attention: row r (sequence b at position p) attends over keys 0..p of sequence b.
-#pragma omp parallel for collapse(2) if (static_cast<int64_t>(R) * NH * 64 >= kernels::kParallelMin)
+#pragma omp parallel for collapse(2) schedule(dynamic, 8) if (static_cast<int64_t>(R) * NH * 64 >= kernels::kParallelMin)  // rows differ in length: dynamic
         for (int r = 0; r < R; r++)
             for (int hd = 0; hd < NH; hd++) {
                 const int b = row_seq[r], p = row_pos[r];
