@@ -139,9 +139,10 @@ Narrator plain_narrator() {
     Narrator n;
     n.banner = [](const std::string& stage, const std::string&, const std::string& ours) {
         std::printf("\n== %s: %s\n", stage.c_str(), ours.c_str());
+        std::fflush(stdout);  // progress should show up at once, also when stdout is a file
     };
-    n.example = [](const std::string& t) { std::printf("%s\n", t.c_str()); };
-    n.note = [](const std::string& t) { std::printf("%s\n", t.c_str()); };
+    n.example = [](const std::string& t) { std::printf("%s\n", t.c_str()), std::fflush(stdout); };
+    n.note = [](const std::string& t) { std::printf("%s\n", t.c_str()), std::fflush(stdout); };
     return n;
 }
 
