@@ -34,6 +34,7 @@ using json = nlohmann::json;
 json run_config_to_json(const RunConfig& c) {
     return json{{"preset", c.preset},
                 {"seed", c.seed},
+                {"world", c.world},
                 {"world_dir", c.world_dir},
                 {"vocab_size", c.vocab_size},
                 {"n_embd", c.n_embd},
@@ -83,6 +84,7 @@ static void apply_json(RunConfig& c, const json& j, const std::string& where) {
     try {
         c.preset = merged["preset"].get<std::string>();
         c.seed = merged["seed"].get<uint64_t>();
+        c.world = merged["world"].get<std::string>();
         c.world_dir = merged["world_dir"].get<std::string>();
         c.vocab_size = merged["vocab_size"], c.n_embd = merged["n_embd"], c.n_layer = merged["n_layer"], c.n_head = merged["n_head"];
         c.context = merged["context"];
@@ -160,6 +162,9 @@ Run::Run(std::string dir, RunConfig config, Narrator narrator) : dir_(std::move(
     } else {
         write_file_atomic(cfg_path, now.dump(2) + "\n");
     }
+    world_ = cfg_.world_dir.empty() ? dir_ + "/world" : cfg_.world_dir;
+    if (cfg_.world_dir.empty() && !file_exists(world_ + "/manifest.json"))
+        data::generate_world(data::load_preset(cfg_.world), 1337, world_, true);  // the shipped world's seed
 }
 
 bool Run::done(const std::string& stage) const { return file_exists(dir_ + "/.done/" + stage); }
@@ -233,7 +238,7 @@ void Run::pretrain() {
                     " GPT on the task world's corpus (plain sentences showing its skills), so M0 carries the latent abilities.");
     timed("pretrain", [&] {
         PretrainOptions po;
-        po.corpus_path = cfg_.world_dir + "/corpus.txt";
+        po.corpus_path = world_ + "/corpus.txt";
         po.out_dir = model_dir("M0");
         po.metrics_path = dir_ + "/metrics.jsonl";
         po.config.vocab_size = cfg_.vocab_size, po.config.n_embd = cfg_.n_embd, po.config.n_layer = cfg_.n_layer;
@@ -267,14 +272,14 @@ void Run::sft(const std::string& out_model, bool with_eft) {
     timed("sft_" + out_model, [&] {
         LM lm = load_lm(model_dir("M0"));
         std::vector<Example> ex;
-        for (const auto& e : data::load_ift(cfg_.world_dir + "/seed_ift.jsonl")) ex.push_back(chat_example(lm.tok, e.prompt, e.response));
+        for (const auto& e : data::load_ift(world_ + "/seed_ift.jsonl")) ex.push_back(chat_example(lm.tok, e.prompt, e.response));
         const size_t n_ift = ex.size();
         if (with_eft)
-            for (const auto& e : data::load_eft(cfg_.world_dir + "/seed_eft.jsonl"))
+            for (const auto& e : data::load_eft(world_ + "/seed_eft.jsonl"))
                 ex.push_back(chat_example(lm.tok, data::judge_prompt(e.prompt, e.response), e.judgement));
         const size_t n_eft = ex.size() - n_ift;
         // Replay: the corpus's task-list documents, loss on every token (see RunConfig).
-        const std::string corpus = data::load_corpus(cfg_.world_dir + "/corpus.txt");
+        const std::string corpus = data::load_corpus(world_ + "/corpus.txt");
         const std::string list_head = data::self_instruct_prompt({}).substr(0, data::self_instruct_prompt({}).find('\n') + 1);
         int replayed = 0;
         for (size_t at = 0; at < corpus.size() && replayed < cfg_.sft_replay_docs;) {
@@ -317,7 +322,7 @@ void Run::instruct(int round) {
                         "overlap the held-out test prompts.");
     timed("instruct_" + std::to_string(round), [&] {
         LM lm = load_lm(model_dir(model));
-        const auto ift = data::load_ift(cfg_.world_dir + "/seed_ift.jsonl");
+        const auto ift = data::load_ift(world_ + "/seed_ift.jsonl");
         std::vector<std::string> seeds;
         for (const auto& e : ift) seeds.push_back(e.prompt);
         std::vector<std::string> earlier = seeds;  // "each round uses new prompts": earlier rounds' too
@@ -587,8 +592,8 @@ json Run::evaluate() {
                 "model's judgements with held-out human rankings.",
                 "The oracle judges: mean score and exact-correct % on 256 held-out prompts (greedy), head-to-head win/tie/loss; "
                 "each model's judge against the oracle's ranking of held-out responses.");
-    auto ifs = data::load_heldout_if(cfg_.world_dir + "/heldout_if.jsonl");
-    auto rms = data::load_heldout_rm(cfg_.world_dir + "/heldout_rm.jsonl");
+    auto ifs = data::load_heldout_if(world_ + "/heldout_if.jsonl");
+    auto rms = data::load_heldout_rm(world_ + "/heldout_rm.jsonl");
     if (cfg_.eval_if_limit > 0 && static_cast<int>(ifs.size()) > cfg_.eval_if_limit) ifs.resize(cfg_.eval_if_limit);
     if (cfg_.eval_rm_limit > 0 && static_cast<int>(rms.size()) > cfg_.eval_rm_limit) rms.resize(cfg_.eval_rm_limit);
     make_dirs(dir_ + "/eval");
