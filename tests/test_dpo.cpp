@@ -318,6 +318,22 @@ TEST_CASE("DPO training never updates the reference; the default reference is a 
     }
     CHECK(moved > 1e-4);  // while the policy did train
 
+    // A reference that differs from the policy is the one scored: the first step's loss is
+    // dpo_loss(policy at entry, reference) (one step per epoch here: all pairs in the batch).
+    GPT p3(micro(), 16);
+    const GPT other = p3.clone();
+    perturb(other, 0.05, 17);
+    double expect = 0;
+    {
+        NoGrad ng;
+        expect = dpo_loss(p3, other, pairs, opt.beta, kPad)->data.item();
+    }
+    DpoOptions all = opt;
+    all.batch = 8;
+    const DpoResult r3 = train_dpo(p3, other, pairs, kPad, all);
+    CHECK(std::fabs(expect - std::log(2.0)) > 1e-3);
+    CHECK(r3.first.loss == Approx(expect).margin(1e-5));
+
     // The one-argument form: the policy at entry is the reference, so step 1 starts at ln 2.
     GPT p2(micro(), 13);
     const DpoResult r2 = train_dpo(p2, pairs, kPad, opt);
