@@ -68,26 +68,29 @@ GPT::GPT(const GPTConfig& config, uint64_t seed, DType dtype) : config_(config) 
     ln_f_bias = zeros({C});
 }
 
+std::vector<Var*> GPT::parameter_slots() {
+    std::vector<Var*> s = {&wte, &wpe};
+    for (Block& b : h)
+        for (Var* v : {&b.ln_1_weight, &b.ln_1_bias, &b.c_attn_weight, &b.c_attn_bias, &b.attn_c_proj_weight, &b.attn_c_proj_bias,
+                       &b.ln_2_weight, &b.ln_2_bias, &b.c_fc_weight, &b.c_fc_bias, &b.mlp_c_proj_weight, &b.mlp_c_proj_bias})
+            s.push_back(v);
+    s.push_back(&ln_f_weight);
+    s.push_back(&ln_f_bias);
+    return s;
+}
+
 std::vector<std::pair<std::string, Var>> GPT::named_parameters() const {
-    std::vector<std::pair<std::string, Var>> p = {{"transformer.wte.weight", wte}, {"transformer.wpe.weight", wpe}};
-    for (size_t l = 0; l < h.size(); l++) {
-        const std::string n = "transformer.h." + std::to_string(l) + ".";
-        const Block& b = h[l];
-        p.insert(p.end(), {{n + "ln_1.weight", b.ln_1_weight},
-                           {n + "ln_1.bias", b.ln_1_bias},
-                           {n + "attn.c_attn.weight", b.c_attn_weight},
-                           {n + "attn.c_attn.bias", b.c_attn_bias},
-                           {n + "attn.c_proj.weight", b.attn_c_proj_weight},
-                           {n + "attn.c_proj.bias", b.attn_c_proj_bias},
-                           {n + "ln_2.weight", b.ln_2_weight},
-                           {n + "ln_2.bias", b.ln_2_bias},
-                           {n + "mlp.c_fc.weight", b.c_fc_weight},
-                           {n + "mlp.c_fc.bias", b.c_fc_bias},
-                           {n + "mlp.c_proj.weight", b.mlp_c_proj_weight},
-                           {n + "mlp.c_proj.bias", b.mlp_c_proj_bias}});
-    }
-    p.push_back({"transformer.ln_f.weight", ln_f_weight});
-    p.push_back({"transformer.ln_f.bias", ln_f_bias});
+    static const char* block_names[] = {"ln_1.weight", "ln_1.bias", "attn.c_attn.weight", "attn.c_attn.bias",
+                                        "attn.c_proj.weight", "attn.c_proj.bias", "ln_2.weight", "ln_2.bias",
+                                        "mlp.c_fc.weight", "mlp.c_fc.bias", "mlp.c_proj.weight", "mlp.c_proj.bias"};
+    std::vector<std::string> names = {"transformer.wte.weight", "transformer.wpe.weight"};
+    for (size_t l = 0; l < h.size(); l++)
+        for (const char* n : block_names) names.push_back("transformer.h." + std::to_string(l) + "." + n);
+    names.push_back("transformer.ln_f.weight");
+    names.push_back("transformer.ln_f.bias");
+    const std::vector<Var*> slots = const_cast<GPT*>(this)->parameter_slots();
+    std::vector<std::pair<std::string, Var>> p;
+    for (size_t i = 0; i < slots.size(); i++) p.push_back({names[i], *slots[i]});
     return p;
 }
 
@@ -111,13 +114,20 @@ int64_t GPT::num_parameters() const {
 
 GPT GPT::to(DType dtype) const {
     GPT g = *this;  // copies the handles; now give every one its own data
-    auto fresh = [&](Var& v) { v = param(v->data.to(dtype)); };
-    fresh(g.wte), fresh(g.wpe), fresh(g.ln_f_weight), fresh(g.ln_f_bias);
-    for (Block& b : g.h) {
-        for (Var* v : {&b.ln_1_weight, &b.ln_1_bias, &b.c_attn_weight, &b.c_attn_bias, &b.attn_c_proj_weight,
-                       &b.attn_c_proj_bias, &b.ln_2_weight, &b.ln_2_bias, &b.c_fc_weight, &b.c_fc_bias,
-                       &b.mlp_c_proj_weight, &b.mlp_c_proj_bias})
-            fresh(*v);
+    for (Var* v : g.parameter_slots()) *v = param((*v)->data.to(dtype));
+    return g;
+}
+
+GPT GPT::with_parameters(const std::vector<Var>& params) const {
+    GPT g = *this;
+    const std::vector<Var*> slots = g.parameter_slots();
+    if (params.size() != slots.size())
+        fail("GPT::with_parameters", std::to_string(params.size()) + " tensors for " + std::to_string(slots.size()) + " parameters");
+    for (size_t i = 0; i < slots.size(); i++) {
+        if (params[i]->data.shape() != (*slots[i])->data.shape())
+            fail("GPT::with_parameters", "parameter " + std::to_string(i) + " has shape " + shape_str(params[i]->data.shape()) +
+                                             ", expected " + shape_str((*slots[i])->data.shape()));
+        *slots[i] = params[i];
     }
     return g;
 }

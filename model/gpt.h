@@ -52,12 +52,16 @@ public:
 
     GPT clone() const;          // a deep copy (the frozen DPO reference)
     GPT to(DType dtype) const;  // a deep copy in another dtype (gradient checks run in double)
+    // The same model with its parameters replaced, in named_parameters() order (gradient
+    // checks feed their own variables through the whole model this way).
+    GPT with_parameters(const std::vector<Var>& params) const;
 
     Var wte, wpe;               // (V, C), (T, C)
     std::vector<Block> h;       // n_layer blocks
     Var ln_f_weight, ln_f_bias; // (C), (C)
 
 private:
+    std::vector<Var*> parameter_slots();  // every parameter handle, in named_parameters() order
     GPTConfig config_;
 };
 

@@ -57,15 +57,7 @@ TEST_CASE("whole-model gradient check in double on a micro config (every paramet
     std::vector<Tensor> inputs;
     for (auto& [name, p] : named) inputs.push_back(p->data);
     GradcheckFn f = [&](const std::vector<Var>& v) {
-        GPT m = model;  // same structure, parameters replaced by the gradcheck's variables
-        size_t k = 0;
-        m.wte = v[k++], m.wpe = v[k++];
-        for (Block& b : m.h) {
-            b.ln_1_weight = v[k++], b.ln_1_bias = v[k++], b.c_attn_weight = v[k++], b.c_attn_bias = v[k++];
-            b.attn_c_proj_weight = v[k++], b.attn_c_proj_bias = v[k++], b.ln_2_weight = v[k++], b.ln_2_bias = v[k++];
-            b.c_fc_weight = v[k++], b.c_fc_bias = v[k++], b.mlp_c_proj_weight = v[k++], b.mlp_c_proj_bias = v[k++];
-        }
-        m.ln_f_weight = v[k++], m.ln_f_bias = v[k++];
+        const GPT m = model.with_parameters(v);  // the gradcheck's variables in place of the weights
         return m.loss(ids, targets, mask, B, T);
     };
     GradcheckOptions opt;
