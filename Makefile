@@ -1,7 +1,8 @@
 # Build every program into the repository root:
 #   make          ./sr  ./sr_demo  ./sr_bench  ./sr_tests
 #   make test     build and run the Catch2 tests
-#   make asan     build and run the tests under AddressSanitizer + UBSan (build-asan/)
+#   make asan     build and run the tests under AddressSanitizer + UBSan (build-asan/; all but the
+#                 [slow] end-to-end run of the quick preset, which takes minutes under the sanitizers)
 # Options: NO_OMP=1 (no OpenMP), CUDA=0 (skip nvcc even when found), NATIVE=0 (no -march=native)
 #
 # Layout: every .cpp under tensor/ autograd/ model/ data/ selfreward/ goes into one static
@@ -9,7 +10,8 @@
 
 CXX      ?= g++
 NVCC     ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
-CXXFLAGS ?= -O3
+OPT      ?= -O3
+CXXFLAGS += $(OPT)
 # -fno-trapping-math: lets g++ vectorise tensor/fastmath.h (float->int conversions); results are unchanged.
 CXXFLAGS += -std=c++17 -fno-trapping-math -Wall -Wextra -Wno-unused-parameter -I. -MMD -MP
 LDLIBS   :=
@@ -111,9 +113,9 @@ test: sr_tests sr
 	./sr_tests
 
 asan:
-	$(MAKE) BUILD=build-asan CUDA=0 CXXFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" sr_tests
+	$(MAKE) BUILD=build-asan CUDA=0 OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" sr_tests
 	mv sr_tests sr_tests_asan
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ./sr_tests_asan
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ./sr_tests_asan "~[slow]"
 
 clean:
 	rm -rf build build-asan $(PROGRAMS) sr_tests_asan

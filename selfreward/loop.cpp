@@ -355,11 +355,12 @@ void Run::instruct(int round) {
                 std::vector<int> body = g.tokens;
                 if (!body.empty() && lm.tok.is_special(body.back())) body.pop_back();
                 const std::string text = valid_utf8(data::self_instruct_extract(lm.tok.decode(body)));
+                if (static_cast<int>(generated.size()) >= cfg_.instruct_max_prompts) break;  // enough for this round
                 const Verdict v = filter.check_and_add(text);
                 const auto task = data::parse_task(text);
                 rows.push_back(json{{"prompt", text}, {"kept", v.kept()}, {"reason", to_string(v.reason)}, {"rouge", v.rouge},
                                     {"oracle_family", task ? json(task->family) : json(nullptr)}});
-                if (v.kept() && static_cast<int>(generated.size()) < cfg_.instruct_max_prompts) generated.push_back(text);
+                if (v.kept()) generated.push_back(text);
             }
         }
         make_dirs(round_dir(round));
