@@ -13,7 +13,9 @@
 namespace sr::fastmath {
 
 inline float exp(float x_in) {
-    const float x = x_in < -87.0f ? -87.0f : (x_in > 88.0f ? 88.0f : x_in);  // (fmin/fmax would not vectorise)
+    // Clamp to the float range (fmin/fmax would not vectorise); NaN goes through as 0 here and
+    // comes back as NaN at the end, so the integer conversion below never sees it.
+    const float x = x_in < -87.0f ? -87.0f : (x_in > 88.0f ? 88.0f : (x_in == x_in ? x_in : 0.0f));
     const float n = std::floor(x * 1.44269504088896341f + 0.5f);  // x = n ln2 + r, |r| <= ln2/2
     const float r = x - n * 0.693359375f + n * 2.12194440e-4f;    // ln2 split in two for precision
     float p = 1.9875691500e-4f;
@@ -23,9 +25,10 @@ inline float exp(float x_in) {
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     const float y = p * r * r + r + 1.0f;
-    const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;  // 2^n as a float
+    const uint32_t bits = static_cast<uint32_t>(static_cast<int32_t>(n) + 127) << 23;  // 2^n as a float, n in [-126, 127]
     float scale;
     std::memcpy(&scale, &bits, sizeof scale);
+    if (x_in != x_in) return x_in;             // NaN in, NaN out
     return x_in < -87.0f ? 0.0f : y * scale;  // underflow (and -inf) give exactly 0, as expf
 }
 inline double exp(double x) { return std::exp(x); }
