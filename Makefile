@@ -63,12 +63,22 @@ else ifeq ($(NVCC),)
 else ifeq ($(CU_SRCS),)
   NVCC :=
 else
-  $(info ---> CUDA: nvcc found ($(NVCC)): CUDA kernels compiled in; they need a GPU at run time)
+  # nvcc may be a wrapper script (e.g. /usr/local/bin/nvcc), so the toolkit's libraries are looked
+  # for beside it, under CUDA_HOME, and under /usr/local/cuda; without them we cannot link.
+  CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
+  CUDA_LIBDIR := $(firstword $(patsubst %/libcudart.so,%,$(wildcard \
+      $(CUDA_HOME)/lib64/libcudart.so $(CUDA_HOME)/targets/x86_64-linux/lib/libcudart.so \
+      /usr/local/cuda/lib64/libcudart.so /usr/local/cuda/targets/x86_64-linux/lib/libcudart.so)))
+  ifeq ($(CUDA_LIBDIR),)
+    $(info ---> CUDA: nvcc found ($(NVCC)) but not libcudart.so (set CUDA_HOME=...): CPU only)
+    NVCC :=
+  else
+    $(info ---> CUDA: nvcc found ($(NVCC)), libraries in $(CUDA_LIBDIR): CUDA kernels compiled in; they need a GPU at run time)
+  endif
 endif
 ifneq ($(NVCC),)
   CXXFLAGS += -DSR_CUDA=1
-  CUDA_HOME := $(patsubst %/bin/nvcc,%,$(NVCC))
-  LDLIBS += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart -lcublas
+  LDLIBS += -L$(CUDA_LIBDIR) -Wl,-rpath,$(CUDA_LIBDIR) -lcudart -lcublas
   NVCCFLAGS ?= -O3 -std=c++17 -I. -arch=sm_90 -Xcompiler -fPIC
   CU_OBJS := $(CU_SRCS:%.cu=$(BUILD)/%.cu.o)
 endif
