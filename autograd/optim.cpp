@@ -72,8 +72,7 @@ AdamW::AdamW(std::vector<Var> params, double lr_, double b1, double b2, double e
 template <typename T>
 static void adamw_update(T* p, T* m, T* v, const T* g, int64_t n, double lr, double b1, double b2, double eps, double wd,
                          double bc1, double bc2) {
-#pragma omp parallel for if (n >= kernels::kParallelMin)
-    for (int64_t i = 0; i < n; i++) {
+    kernels::parallel_for(n, n, [&](int64_t i) {
         const double gi = g[i];
         const double mi = b1 * m[i] + (1 - b1) * gi;
         const double vi = b2 * v[i] + (1 - b2) * gi * gi;
@@ -81,7 +80,7 @@ static void adamw_update(T* p, T* m, T* v, const T* g, int64_t n, double lr, dou
         v[i] = static_cast<T>(vi);
         const double update = (mi / bc1) / (std::sqrt(vi / bc2) + eps) + wd * p[i];
         p[i] = static_cast<T>(p[i] - lr * update);
-    }
+    });
 }
 
 void AdamW::step() {

@@ -28,8 +28,8 @@ inline float exp(float x_in) {
     const uint32_t bits = static_cast<uint32_t>(static_cast<int32_t>(n) + 127) << 23;  // 2^n as a float, n in [-126, 127]
     float scale;
     std::memcpy(&scale, &bits, sizeof scale);
-    if (x_in != x_in) return x_in;             // NaN in, NaN out
-    return x_in < -87.0f ? 0.0f : y * scale;  // underflow (and -inf) give exactly 0, as expf
+    const float r_exp = x_in < -87.0f ? 0.0f : y * scale;  // underflow (and -inf) give exactly 0, as expf
+    return x_in != x_in ? x_in : r_exp;                    // NaN in, NaN out (selects, no branch: keeps loops vectorisable)
 }
 inline double exp(double x) { return std::exp(x); }
 

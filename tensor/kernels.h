@@ -46,6 +46,19 @@ inline int thread_id() {
 #endif
 }
 
+// body(i) for i in [0, n): on all threads when `work` (elements touched) reaches kParallelMin,
+// else inline on the caller. Not `#pragma omp parallel for if (...)`: its serial path still
+// opens a one-thread parallel region (~0.3 us a call, and decoding one token makes dozens of
+// small calls), and with `simd` that path is not even vectorised (GELU ran 5x slower).
+template <typename F> inline void parallel_for(int64_t n, int64_t work, F&& body) {
+    if (work >= kParallelMin && thread_count() > 1) {
+#pragma omp parallel for
+        for (int64_t i = 0; i < n; i++) body(i);
+    } else {
+        for (int64_t i = 0; i < n; i++) body(i);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // matmul. C = op(A) @ op(B) (+ C when accumulate), row-major, op(A) (M,K), op(B) (K,N), C (M,N).
 // lda/ldb/ldc are the row strides as stored (so a head of a (T, 3C) buffer can be used in place).
@@ -80,25 +93,35 @@ void matmul_naive(T* C, const T* A, const T* B, int M, int N, int K, bool ta, bo
 // ---------------------------------------------------------------------------------------------
 // GELU, tanh approximation (GPT-2): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
 
-template <typename T> void gelu_forward(T* out, const T* inp, int64_t n) {
+template <typename T> inline T gelu_value(T x) {
     const T s = (T)0.7978845608028654;  // sqrt(2/pi)
-#pragma omp parallel for simd if (n >= kParallelMin)
-    for (int64_t i = 0; i < n; i++) {
-        const T x = inp[i];
-        out[i] = (T)0.5 * x * ((T)1 + fastmath::tanh(s * (x + (T)0.044715 * x * x * x)));
+    return (T)0.5 * x * ((T)1 + fastmath::tanh(s * (x + (T)0.044715 * x * x * x)));
+}
+template <typename T> inline T gelu_derivative(T x) {
+    const T s = (T)0.7978845608028654;
+    const T th = fastmath::tanh(s * (x + (T)0.044715 * x * x * x));
+    return (T)0.5 * ((T)1 + th) + (T)0.5 * x * ((T)1 - th * th) * s * ((T)1 + (T)3 * (T)0.044715 * x * x);
+}
+
+// Two explicit loops rather than parallel_for: g++ 12 does not vectorise a `#pragma omp simd`
+// loop over a lambda here (its serial path ran 5x slower).
+template <typename T> void gelu_forward(T* out, const T* inp, int64_t n) {
+    if (n >= kParallelMin && thread_count() > 1) {
+#pragma omp parallel for simd
+        for (int64_t i = 0; i < n; i++) out[i] = gelu_value(inp[i]);
+    } else {
+#pragma omp simd
+        for (int64_t i = 0; i < n; i++) out[i] = gelu_value(inp[i]);
     }
 }
 
 template <typename T> void gelu_backward(T* dinp, const T* inp, const T* dout, int64_t n) {
-    const T s = (T)0.7978845608028654;
-#pragma omp parallel for simd if (n >= kParallelMin)
-    for (int64_t i = 0; i < n; i++) {
-        const T x = inp[i];
-        const T u = s * (x + (T)0.044715 * x * x * x);
-        const T th = fastmath::tanh(u);
-        const T sech2 = (T)1 - th * th;
-        const T local = (T)0.5 * ((T)1 + th) + (T)0.5 * x * sech2 * s * ((T)1 + (T)3 * (T)0.044715 * x * x);
-        dinp[i] += local * dout[i];
+    if (n >= kParallelMin && thread_count() > 1) {
+#pragma omp parallel for simd
+        for (int64_t i = 0; i < n; i++) dinp[i] += gelu_derivative(inp[i]) * dout[i];
+    } else {
+#pragma omp simd
+        for (int64_t i = 0; i < n; i++) dinp[i] += gelu_derivative(inp[i]) * dout[i];
     }
 }
 
@@ -109,8 +132,7 @@ template <typename T>
 void layernorm_forward(T* out, T* mean, T* rstd, const T* inp, const T* weight, const T* bias, int64_t N,
                        int C, T eps) {
     // out (N,C), mean (N), rstd (N), inp (N,C), weight (C), bias (C)
-#pragma omp parallel for if (N * C >= kParallelMin)
-    for (int64_t i = 0; i < N; i++) {
+    parallel_for(N, N * C, [&](int64_t i) {
         const T* x = inp + i * C;
         T m = 0;
         for (int c = 0; c < C; c++) m += x[c];
@@ -123,7 +145,7 @@ void layernorm_forward(T* out, T* mean, T* rstd, const T* inp, const T* weight, 
         for (int c = 0; c < C; c++) o[c] = (x[c] - m) * r * weight[c] + bias[c];
         mean[i] = m;
         rstd[i] = r;
-    }
+    });
 }
 
 template <typename T>
@@ -174,39 +196,36 @@ void layernorm_backward(T* dinp, T* dweight, T* dbias, const T* dout, const T* i
 // row max, so inputs of +-1000 are fine). A row of all -inf gives all zeros, not NaN.
 
 template <typename T> void softmax_forward(T* out, const T* inp, int64_t N, int C) {
-#pragma omp parallel for if (N * C >= kParallelMin)
-    for (int64_t i = 0; i < N; i++) {
+    parallel_for(N, N * C, [&](int64_t i) {
         const T* x = inp + i * C;
         T* y = out + i * C;
         T mx = -std::numeric_limits<T>::infinity();
         for (int c = 0; c < C; c++) mx = std::max(mx, x[c]);
         if (mx == -std::numeric_limits<T>::infinity()) {
             for (int c = 0; c < C; c++) y[c] = 0;
-            continue;
+            return;
         }
         T sum = 0;
 #pragma omp simd reduction(+ : sum)
         for (int c = 0; c < C; c++) sum += (y[c] = fastmath::exp(x[c] - mx));
         const T inv = (T)1 / sum;
         for (int c = 0; c < C; c++) y[c] *= inv;
-    }
+    });
 }
 
 template <typename T> void softmax_backward(T* dinp, const T* dout, const T* out, int64_t N, int C) {
-#pragma omp parallel for if (N * C >= kParallelMin)
-    for (int64_t i = 0; i < N; i++) {
+    parallel_for(N, N * C, [&](int64_t i) {
         const T* y = out + i * C;
         const T* g = dout + i * C;
         T dot = 0;
         for (int c = 0; c < C; c++) dot += g[c] * y[c];
         T* dx = dinp + i * C;
         for (int c = 0; c < C; c++) dx[c] += y[c] * (g[c] - dot);
-    }
+    });
 }
 
 template <typename T> void log_softmax_forward(T* out, const T* inp, int64_t N, int C) {
-#pragma omp parallel for if (N * C >= kParallelMin)
-    for (int64_t i = 0; i < N; i++) {
+    parallel_for(N, N * C, [&](int64_t i) {
         const T* x = inp + i * C;
         T* y = out + i * C;
         T mx = -std::numeric_limits<T>::infinity();
@@ -216,20 +235,19 @@ template <typename T> void log_softmax_forward(T* out, const T* inp, int64_t N, 
         for (int c = 0; c < C; c++) sum += fastmath::exp(x[c] - mx);
         const T lse = mx + std::log(sum);
         for (int c = 0; c < C; c++) y[c] = x[c] - lse;
-    }
+    });
 }
 
 template <typename T> void log_softmax_backward(T* dinp, const T* dout, const T* out, int64_t N, int C) {
     // dx = g - softmax * sum(g)
-#pragma omp parallel for if (N * C >= kParallelMin)
-    for (int64_t i = 0; i < N; i++) {
+    parallel_for(N, N * C, [&](int64_t i) {
         const T* y = out + i * C;
         const T* g = dout + i * C;
         T gsum = 0;
         for (int c = 0; c < C; c++) gsum += g[c];
         T* dx = dinp + i * C;
         for (int c = 0; c < C; c++) dx[c] += g[c] - fastmath::exp(y[c]) * gsum;
-    }
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -242,8 +260,7 @@ template <typename T>
 double crossentropy_forward(T* probs, T* losses, const T* logits, const int* targets, const T* mask, int64_t N,
                             int V, double* denom_out) {
     // probs (N,V), losses (N) per-row nll (0 where masked), logits (N,V), targets (N), mask (N) or null
-#pragma omp parallel for if (N * V >= kParallelMin)
-    for (int64_t i = 0; i < N; i++) {
+    parallel_for(N, N * V, [&](int64_t i) {
         const T* x = logits + i * V;
         T* p = probs + i * V;
         T mx = -std::numeric_limits<T>::infinity();
@@ -255,7 +272,7 @@ double crossentropy_forward(T* probs, T* losses, const T* logits, const int* tar
         for (int v = 0; v < V; v++) p[v] *= inv;
         const T m = mask ? mask[i] : (T)1;
         losses[i] = m != 0 ? m * (std::log(sum) + mx - x[targets[i]]) : (T)0;
-    }
+    });
     double total = 0, denom = 0;
     for (int64_t i = 0; i < N; i++) {  // serial sum: same result for any thread count
         total += (double)losses[i];
@@ -269,16 +286,15 @@ template <typename T>
 void crossentropy_backward(T* dlogits, const T* probs, const int* targets, const T* mask, int64_t N, int V,
                            double dloss_over_denom) {
     // dlogits (N,V) += (probs - onehot(target)) * m_i * dloss / denom
-#pragma omp parallel for if (N * V >= kParallelMin)
-    for (int64_t i = 0; i < N; i++) {
+    parallel_for(N, N * V, [&](int64_t i) {
         const T m = mask ? mask[i] : (T)1;
-        if (m == 0) continue;
+        if (m == 0) return;
         const T scale = (T)(m * dloss_over_denom);
         const T* p = probs + i * V;
         T* d = dlogits + i * V;
         for (int v = 0; v < V; v++) d[v] += p[v] * scale;
         d[targets[i]] -= scale;
-    }
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,8 +302,7 @@ void crossentropy_backward(T* dlogits, const T* probs, const int* targets, const
 
 template <typename T> void embedding_forward(T* out, const T* table, const int* ids, int64_t N, int C) {
     // out (N,C), table (V,C), ids (N)
-#pragma omp parallel for if (N * C >= kParallelMin)
-    for (int64_t i = 0; i < N; i++) std::copy(table + (int64_t)ids[i] * C, table + (int64_t)ids[i] * C + C, out + i * C);
+    parallel_for(N, N * C, [&](int64_t i) { std::copy(table + (int64_t)ids[i] * C, table + (int64_t)ids[i] * C + C, out + i * C); });
 }
 
 template <typename T> void embedding_backward(T* dtable, const T* dout, const int* ids, int64_t N, int C) {

@@ -80,15 +80,13 @@ template <typename T, typename Op>
 static void binary_kernel(T* out, const T* a, const T* b, const Shape& sa, const Shape& sb, const Shape& so, Op op) {
     const int64_t n = shape_numel(so);
     if (sa == so && sb == so) {  // same shapes: one flat loop
-#pragma omp parallel for if (n >= kernels::kParallelMin)
-        for (int64_t i = 0; i < n; i++) out[i] = op(a[i], b[i]);
+        kernels::parallel_for(n, n, [&](int64_t i) { out[i] = op(a[i], b[i]); });
         return;
     }
     const int64_t nb = shape_numel(sb);
     if (sa == so && nb > 0 && n % nb == 0 && sb.size() <= so.size() &&
         std::equal(sb.begin(), sb.end(), so.end() - sb.size())) {  // b repeats along leading axes (a bias)
-#pragma omp parallel for if (n >= kernels::kParallelMin)
-        for (int64_t i = 0; i < n; i++) out[i] = op(a[i], b[i % nb]);
+        kernels::parallel_for(n, n, [&](int64_t i) { out[i] = op(a[i], b[i % nb]); });
         return;
     }
     // General case: walk the output index and map it to both inputs through strides.
@@ -169,8 +167,7 @@ template <typename Op> static Tensor unary(const char* name, const Tensor& a, Op
         using T = decltype(zero);
         const T* x = a.data<T>();
         T* y = out.data<T>();
-#pragma omp parallel for if (n >= kernels::kParallelMin)
-        for (int64_t i = 0; i < n; i++) y[i] = static_cast<T>(op(x[i]));
+        kernels::parallel_for(n, n, [&](int64_t i) { y[i] = static_cast<T>(op(x[i])); });
         return 0;
     });
     return out;
@@ -207,8 +204,7 @@ void add_inplace(Tensor& dst, const Tensor& src) {
         using T = decltype(zero);
         T* d = dst.data<T>();
         const T* s = src.data<T>();
-#pragma omp parallel for if (n >= kernels::kParallelMin)
-        for (int64_t i = 0; i < n; i++) d[i] += s[i];
+        kernels::parallel_for(n, n, [&](int64_t i) { d[i] += s[i]; });
         return 0;
     });
 }
@@ -566,8 +562,7 @@ Tensor dropout_mask(const Shape& shape, double p, uint64_t seed, DType dtype) {
     dispatch(dtype, [&](auto zero) {
         using T = decltype(zero);
         T* m = t.data<T>();
-#pragma omp parallel for if (n >= kernels::kParallelMin)
-        for (int64_t i = 0; i < n; i++) m[i] = hash_uniform(seed, static_cast<uint64_t>(i)) < p ? T(0) : T(keep);
+        kernels::parallel_for(n, n, [&](int64_t i) { m[i] = hash_uniform(seed, static_cast<uint64_t>(i)) < p ? T(0) : T(keep); });
         return 0;
     });
     return t;
