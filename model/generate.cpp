@@ -71,39 +71,64 @@ const std::vector<float>& KVCache::forward(const GPT& model, const std::vector<s
         const Block& blk = model.h[l];
         kernels::layernorm_forward<float>(h_.data(), mean.data(), rstd.data(), x_.data(), f32(blk.ln_1_weight), f32(blk.ln_1_bias), R, C, eps);
         linear_rows(qkv_.data(), h_.data(), blk.c_attn_weight, blk.c_attn_bias, R);  // (R, 3C)
-        float* K = k_[l].data();
-        float* Vc = v_[l].data();
+        float* K = k_[l].data();   // (B, NH, HS, T)
+        float* Vc = v_[l].data();  // (B, NH, T, HS)
         for (int r = 0; r < R; r++) {  // store this row's key and value at its position
-            const int64_t at = (static_cast<int64_t>(row_seq[r]) * T + row_pos[r]) * C;
-            std::copy(&qkv_[r * 3 * C + C], &qkv_[r * 3 * C + 2 * C], K + at);
-            std::copy(&qkv_[r * 3 * C + 2 * C], &qkv_[r * 3 * C + 3 * C], Vc + at);
+            const int b = row_seq[r], p = row_pos[r];
+            for (int hd = 0; hd < NH; hd++) {
+                const float* k = &qkv_[r * 3 * C + C + hd * HS];
+                const float* v = &qkv_[r * 3 * C + 2 * C + hd * HS];
+                float* kt = K + (static_cast<int64_t>(b) * NH + hd) * HS * T + p;
+                for (int i = 0; i < HS; i++) kt[static_cast<int64_t>(i) * T] = k[i];
+                std::copy(v, v + HS, Vc + ((static_cast<int64_t>(b) * NH + hd) * T + p) * HS);
+            }
         }
         // Attention: row r (sequence b at position p) attends over keys 0..p of sequence b.
         auto attend = [&](int r, int hd) {
-            const int b = row_seq[r], p = row_pos[r];
+            const int b = row_seq[r], p = row_pos[r], n = p + 1;
             const float* q = &qkv_[r * 3 * C + hd * HS];
-            const float* kb = K + static_cast<int64_t>(b) * T * C + hd * HS;
-            const float* vb = Vc + static_cast<int64_t>(b) * T * C + hd * HS;
+            const float* kt = K + (static_cast<int64_t>(b) * NH + hd) * HS * T;  // (HS, T)
+            const float* vh = Vc + (static_cast<int64_t>(b) * NH + hd) * T * HS;  // (T, HS)
+            // Both products below work on blocks of 16 accumulators (two AVX registers, two
+            // independent add chains) that stay in registers across the inner loop.
             float att[4096];  // scores over at most T positions (T <= 4096 checked in generate)
-            float mx = -1e30f;
-            for (int j = 0; j <= p; j++) {
-                const float* kj = kb + static_cast<int64_t>(j) * C;
-                float s = 0;
-#pragma omp simd reduction(+ : s)  // a vectorised dot product (a serial sum was a third of decoding)
-                for (int i = 0; i < HS; i++) s += q[i] * kj[i];
-                att[j] = s * scale;
-                mx = std::max(mx, att[j]);
+            int j0 = 0;
+            for (; j0 < n && j0 + 16 <= T; j0 += 16) {  // att[j] = scale * sum_i q[i] k[j][i], 16 keys at a time
+                // (the last block may run past position p: those scores are computed and ignored)
+                float acc[16] = {};
+                for (int i = 0; i < HS; i++) {
+                    const float* ki = kt + static_cast<int64_t>(i) * T + j0;
+#pragma omp simd
+                    for (int u = 0; u < 16; u++) acc[u] += q[i] * ki[u];
+                }
+                for (int u = 0; u < 16; u++) att[j0 + u] = acc[u] * scale;
             }
+            for (; j0 < n; j0++) {  // the remainder at the end of the context
+                float a = 0;
+                for (int i = 0; i < HS; i++) a += q[i] * kt[static_cast<int64_t>(i) * T + j0];
+                att[j0] = a * scale;
+            }
+            float mx = att[0];
+            for (int j = 1; j < n; j++) mx = std::max(mx, att[j]);
             float sum = 0;
 #pragma omp simd reduction(+ : sum)
-            for (int j = 0; j <= p; j++) sum += (att[j] = fastmath::exp(att[j] - mx));
+            for (int j = 0; j < n; j++) sum += (att[j] = fastmath::exp(att[j] - mx));
             const float inv = 1.0f / sum;
             float* o = &y_[r * C + hd * HS];
-            for (int i = 0; i < HS; i++) o[i] = 0;
-            for (int j = 0; j <= p; j++) {
-                const float w = att[j] * inv;
-                const float* vj = vb + static_cast<int64_t>(j) * C;
-                for (int i = 0; i < HS; i++) o[i] += w * vj[i];
+            int i0 = 0;
+            for (; i0 + 16 <= HS; i0 += 16) {  // o = sum_j softmax_j v[j], 16 channels at a time
+                float acc[16] = {};
+                for (int j = 0; j < n; j++) {
+                    const float* vj = vh + static_cast<int64_t>(j) * HS + i0;
+#pragma omp simd
+                    for (int u = 0; u < 16; u++) acc[u] += att[j] * vj[u];
+                }
+                for (int u = 0; u < 16; u++) o[i0 + u] = acc[u] * inv;
+            }
+            for (; i0 < HS; i0++) {  // the remaining channels
+                float a = 0;
+                for (int j = 0; j < n; j++) a += att[j] * vh[static_cast<int64_t>(j) * HS + i0];
+                o[i0] = a * inv;
             }
         };
         if (static_cast<int64_t>(R) * NH * 64 * HS >= kernels::kParallelMin && kernels::thread_count() > 1) {

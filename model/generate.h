@@ -33,7 +33,10 @@ private:
     GPTConfig config_;
     int B_;
     std::vector<int> len_;               // (B) positions filled per sequence
-    std::vector<std::vector<float>> k_, v_;  // per layer: (B, T, C)
+    // Per layer. Keys are stored transposed, (B, NH, HS, T), so a new query's scores against
+    // every cached key are HS vectorised axpys over positions; values are (B, NH, T, HS), so
+    // the weighted sum of values is vectorised axpys over the head's channels.
+    std::vector<std::vector<float>> k_, v_;
     std::vector<float> x_, h_, qkv_, y_, f_, logits_, out_;  // scratch, reused between calls
 };
 

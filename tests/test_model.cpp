@@ -151,6 +151,34 @@ TEST_CASE("KV-cache logits equal the full forward pass", "[model][generate]") {
     CHECK(m < 1e-4);
 }
 
+TEST_CASE("KV-cache logits equal the full forward pass when filled in pieces up to the context", "[model][generate]") {
+    // Shapes that exercise the decoding attention's blocked loops and their remainders: a context
+    // that is not a multiple of the 16-key block, and heads of 12 (remainder only) and 40 (two
+    // blocks of 16 channels and a remainder of 8) channels.
+    for (const auto& [embd, heads] : std::vector<std::pair<int, int>>{{24, 2}, {80, 2}}) {
+        GPTConfig c = micro();
+        c.n_positions = 37, c.n_embd = embd, c.n_head = heads;
+        const GPT model(c, 21);
+        const std::vector<int> ids = random_ids(37, 260, 13);
+        KVCache cache(model.config(), 1);
+        std::vector<float> pieces;
+        size_t at = 0;
+        for (size_t len : {20, 10, 1, 1, 1, 1, 1, 1, 1}) {
+            const std::vector<int> chunk(ids.begin() + static_cast<long>(at), ids.begin() + static_cast<long>(at + len));
+            const std::vector<float>& l = cache.forward(model, {chunk}, true);
+            pieces.insert(pieces.end(), l.begin(), l.end());
+            at += len;
+        }
+        REQUIRE(at == 37);
+        NoGrad ng;
+        const Tensor full = model.forward(ids, 1, 37)->data;  // (1, 37, V)
+        REQUIRE(static_cast<int64_t>(pieces.size()) == full.numel());
+        double m = 0;
+        for (int64_t i = 0; i < full.numel(); i++) m = std::max(m, std::fabs(full.at(i) - pieces[i]));
+        CHECK(m < 1e-4);
+    }
+}
+
 TEST_CASE("top-k and top-p sample only from the allowed set; greedy takes the argmax", "[model][generate]") {
     const std::vector<float> logits = {0.0f, 3.0f, 1.0f, 2.9f, -1.0f, 2.0f};  // order: 1, 3, 5, 2, 0, 4
     Rng rng(1);
