@@ -135,9 +135,11 @@ void layernorm_forward(T* out, T* mean, T* rstd, const T* inp, const T* weight, 
     parallel_for(N, N * C, [&](int64_t i) {
         const T* x = inp + i * C;
         T m = 0;
+#pragma omp simd reduction(+ : m)  // vectorised sums (a serial sum is a chain of dependent adds)
         for (int c = 0; c < C; c++) m += x[c];
         m /= C;
         T v = 0;
+#pragma omp simd reduction(+ : v)
         for (int c = 0; c < C; c++) v += (x[c] - m) * (x[c] - m);
         v /= C;
         const T r = (T)1 / std::sqrt(v + eps);
@@ -165,6 +167,7 @@ void layernorm_backward(T* dinp, T* dweight, T* dbias, const T* dout, const T* i
             const T m = mean[i], r = rstd[i];
             // dnorm = g * weight; dx = r * (dnorm - mean(dnorm) - norm * mean(dnorm * norm))
             T dnorm_mean = 0, dnorm_norm_mean = 0;
+#pragma omp simd reduction(+ : dnorm_mean, dnorm_norm_mean)
             for (int c = 0; c < C; c++) {
                 const T norm = (x[c] - m) * r;
                 const T dnorm = g[c] * weight[c];
@@ -200,6 +203,7 @@ template <typename T> void softmax_forward(T* out, const T* inp, int64_t N, int 
         const T* x = inp + i * C;
         T* y = out + i * C;
         T mx = -std::numeric_limits<T>::infinity();
+#pragma omp simd reduction(max : mx)
         for (int c = 0; c < C; c++) mx = std::max(mx, x[c]);
         if (mx == -std::numeric_limits<T>::infinity()) {
             for (int c = 0; c < C; c++) y[c] = 0;
@@ -218,6 +222,7 @@ template <typename T> void softmax_backward(T* dinp, const T* dout, const T* out
         const T* y = out + i * C;
         const T* g = dout + i * C;
         T dot = 0;
+#pragma omp simd reduction(+ : dot)
         for (int c = 0; c < C; c++) dot += g[c] * y[c];
         T* dx = dinp + i * C;
         for (int c = 0; c < C; c++) dx[c] += y[c] * (g[c] - dot);
@@ -229,6 +234,7 @@ template <typename T> void log_softmax_forward(T* out, const T* inp, int64_t N, 
         const T* x = inp + i * C;
         T* y = out + i * C;
         T mx = -std::numeric_limits<T>::infinity();
+#pragma omp simd reduction(max : mx)
         for (int c = 0; c < C; c++) mx = std::max(mx, x[c]);
         T sum = 0;
 #pragma omp simd reduction(+ : sum)
@@ -244,6 +250,7 @@ template <typename T> void log_softmax_backward(T* dinp, const T* dout, const T*
         const T* y = out + i * C;
         const T* g = dout + i * C;
         T gsum = 0;
+#pragma omp simd reduction(+ : gsum)
         for (int c = 0; c < C; c++) gsum += g[c];
         T* dx = dinp + i * C;
         for (int c = 0; c < C; c++) dx[c] += g[c] - fastmath::exp(y[c]) * gsum;
@@ -264,6 +271,7 @@ double crossentropy_forward(T* probs, T* losses, const T* logits, const int* tar
         const T* x = logits + i * V;
         T* p = probs + i * V;
         T mx = -std::numeric_limits<T>::infinity();
+#pragma omp simd reduction(max : mx)
         for (int v = 0; v < V; v++) mx = std::max(mx, x[v]);
         T sum = 0;
 #pragma omp simd reduction(+ : sum)
@@ -335,6 +343,7 @@ void attention_forward(T* out, T* att, const T* qkv, int B, int Tn, int C, int N
             for (int t = 0; t < Tn; t++) {  // causal softmax: row t sees keys 0..t
                 T* row = a + (int64_t)t * Tn;
                 T mx = row[0];
+#pragma omp simd reduction(max : mx)
                 for (int j = 1; j <= t; j++) mx = std::max(mx, row[j]);
                 T sum = 0;
 #pragma omp simd reduction(+ : sum)
@@ -373,6 +382,7 @@ void attention_backward(T* dqkv, const T* dout, const T* qkv, const T* att, int 
                 T* d = datt + (int64_t)t * Tn;
                 const T* y = a + (int64_t)t * Tn;
                 T dot = 0;
+#pragma omp simd reduction(+ : dot)
                 for (int j = 0; j <= t; j++) dot += d[j] * y[j];
                 for (int j = 0; j <= t; j++) d[j] = y[j] * (d[j] - dot) * scale;
                 for (int j = t + 1; j < Tn; j++) d[j] = 0;
