@@ -7,17 +7,31 @@
 
 namespace sr {
 
+// Sum of squares in double, in fixed blocks: each block is summed on its own (in parallel,
+// vectorised) and the block sums are added in order, so the result does not depend on the
+// thread count. (One serial chain of double adds was 1% of a training step.)
+template <typename T> static double sum_of_squares(const T* g, int64_t n) {
+    constexpr int64_t kBlock = 4096;
+    const int64_t blocks = (n + kBlock - 1) / kBlock;
+    std::vector<double> part(static_cast<size_t>(blocks));
+    kernels::parallel_for(blocks, n, [&](int64_t b) {
+        const int64_t end = std::min(n, (b + 1) * kBlock);
+        double s = 0;
+#pragma omp simd reduction(+ : s)
+        for (int64_t i = b * kBlock; i < end; i++) s += static_cast<double>(g[i]) * static_cast<double>(g[i]);
+        part[static_cast<size_t>(b)] = s;
+    });
+    double s = 0;
+    for (double x : part) s += x;
+    return s;
+}
+
 double grad_norm(const std::vector<Var>& params) {
     double s = 0;
     for (const Var& p : params) {
         if (!p->grad.defined()) continue;
-        if (p->grad.dtype() == DType::F32) {
-            const float* g = p->grad.data<float>();
-            for (int64_t i = 0; i < p->grad.numel(); i++) s += static_cast<double>(g[i]) * g[i];
-        } else {
-            const double* g = p->grad.data<double>();
-            for (int64_t i = 0; i < p->grad.numel(); i++) s += g[i] * g[i];
-        }
+        if (p->grad.dtype() == DType::F32) s += sum_of_squares(p->grad.data<float>(), p->grad.numel());
+        else s += sum_of_squares(p->grad.data<double>(), p->grad.numel());
     }
     return std::sqrt(s);
 }
@@ -31,10 +45,10 @@ double clip_grad_norm(const std::vector<Var>& params, double max_norm) {
             const int64_t n = p->grad.numel();
             if (p->grad.dtype() == DType::F32) {
                 float* g = p->grad.data<float>();
-                for (int64_t i = 0; i < n; i++) g[i] = static_cast<float>(g[i] * scale);
+                kernels::parallel_for(n, n, [&](int64_t i) { g[i] = static_cast<float>(g[i] * scale); });
             } else {
                 double* g = p->grad.data<double>();
-                for (int64_t i = 0; i < n; i++) g[i] *= scale;
+                kernels::parallel_for(n, n, [&](int64_t i) { g[i] *= scale; });
             }
         }
     }
