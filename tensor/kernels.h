@@ -93,14 +93,17 @@ void matmul_naive(T* C, const T* A, const T* B, int M, int N, int K, bool ta, bo
 // ---------------------------------------------------------------------------------------------
 // GELU, tanh approximation (GPT-2): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
 
+// Computed as x * sigmoid(2u), the same function as 0.5 x (1 + tanh(u)) (since
+// 0.5 (1 + tanh(u)) = sigmoid(2u)), with one exp and one division and no sign handling.
 template <typename T> inline T gelu_value(T x) {
-    const T s = (T)0.7978845608028654;  // sqrt(2/pi)
-    return (T)0.5 * x * ((T)1 + fastmath::tanh(s * (x + (T)0.044715 * x * x * x)));
+    const T u = (T)0.7978845608028654 * (x + (T)0.044715 * x * x * x);  // sqrt(2/pi) (x + 0.044715 x^3)
+    return x / ((T)1 + fastmath::exp((T)-2 * u));
 }
+// d/dx [x sigmoid(2u)] = sg + 2 x sg (1 - sg) du/dx, sg = sigmoid(2u)
 template <typename T> inline T gelu_derivative(T x) {
     const T s = (T)0.7978845608028654;
-    const T th = fastmath::tanh(s * (x + (T)0.044715 * x * x * x));
-    return (T)0.5 * ((T)1 + th) + (T)0.5 * x * ((T)1 - th * th) * s * ((T)1 + (T)3 * (T)0.044715 * x * x);
+    const T sg = (T)1 / ((T)1 + fastmath::exp((T)-2 * s * (x + (T)0.044715 * x * x * x)));
+    return sg + (T)2 * x * sg * ((T)1 - sg) * s * ((T)1 + (T)3 * (T)0.044715 * x * x);
 }
 
 // Two explicit loops rather than parallel_for: g++ 12 does not vectorise a `#pragma omp simd`
