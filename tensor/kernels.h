@@ -330,8 +330,8 @@ template <typename T> void embedding_backward(T* dtable, const T* dout, const in
 // For each (b, h): att = softmax(mask(q k^T / sqrt(HS))), out = att v. The q, k, v of one head
 // are read in place from qkv with row stride 3C (no copies), and each matmul is a BLAS call.
 // Causality is used to skip work: queries go in blocks of kAttnBlock rows, and the block of
-// rows [r0, r1) only multiplies with keys [0, r1), so 38-44% (T = 128-256) of the products above the
-// diagonal (all zeros after the mask) are never computed.
+// rows [r0, r1) only multiplies with keys [0, r1): of the T x T products, the 38% (T = 128) to
+// 44% (T = 256) that lie in blocks wholly above the diagonal (zeros after the mask) are skipped.
 
 constexpr int kAttnBlock = 32;  // measured best of 16..64 (tiny: fwd+bwd of a layer 7.9 -> 6.2 ms on one thread)
 
