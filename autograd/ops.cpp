@@ -237,7 +237,7 @@ Var linear(const Var& x, const Var& w, const Var& b) {
         T* o = out.data<T>();
         if (b) {  // start from the bias in every row, then C += X W
             const T* bias = b->data.data<T>();
-            for (int64_t i = 0; i < N; i++) std::copy(bias, bias + outc, o + i * outc);
+            kernels::parallel_for(N, N * outc, [&](int64_t i) { std::copy(bias, bias + outc, o + i * outc); });
         }
         kernels::gemm(false, false, static_cast<int>(N), outc, in, T(1), X.data<T>(), in, W.data<T>(), outc,
                       b ? T(1) : T(0), o, outc);
@@ -270,10 +270,16 @@ Var linear(const Var& x, const Var& w, const Var& b) {
             if (self.inputs.size() > 2 && wants(self, 2)) {  // db (out) += column sums of G
                 T* db = self.inputs[2]->grad_buffer().data<T>();
                 const T* g = G.data<T>();
-                for (int64_t i = 0; i < N; i++) {
+                // In parallel over blocks of 64 columns; each column adds its rows in order, so
+                // the sums do not depend on the thread count.
+                const int64_t blocks = (outc + 63) / 64;
+                kernels::parallel_for(blocks, N * outc, [&](int64_t blk) {
+                    const int j0 = static_cast<int>(blk * 64), j1 = std::min(outc, j0 + 64);
+                    for (int64_t i = 0; i < N; i++) {
 #pragma omp simd
-                    for (int j = 0; j < outc; j++) db[j] += g[i * outc + j];
-                }
+                        for (int j = j0; j < j1; j++) db[j] += g[i * outc + j];
+                    }
+                });
             }
             return 0;
         });
