@@ -715,9 +715,9 @@ json Run::evaluate() {
         if (i.contains("seconds")) secs[st] = i["seconds"], total += i["seconds"].get<double>();
     }
     for (int r = 1; r <= cfg_.rounds; r++)
-        for (const std::string& st : {"instruct_", "candidates_", "judge_", "pairs_", "dpo_"}) {
-            const json i = stage_info(st + std::to_string(r));
-            if (i.contains("seconds")) secs[st + std::to_string(r)] = i["seconds"], total += i["seconds"].get<double>();
+        for (const char* st : {"instruct_", "candidates_", "judge_", "pairs_", "dpo_"}) {
+            const json i = stage_info(std::string(st) + std::to_string(r));
+            if (i.contains("seconds")) secs[std::string(st) + std::to_string(r)] = i["seconds"], total += i["seconds"].get<double>();
         }
     report["stage_seconds"] = secs;
     report["seconds"] = total;
