@@ -12,6 +12,7 @@
 #include "model/cli_common.h"
 #include "model/generate.h"
 #include "model/gpt.h"
+#include "tensor/cuda.h"
 #include "tensor/runtime.h"
 
 namespace sr {
@@ -25,11 +26,26 @@ static cxxopts::Options bench_options(const char* name, const char* what) {
     return o;
 }
 
+// With --device cuda: what the offloaded products cost per run (one training step, or one
+// generate call), copies included: calls, megabytes copied both ways, milliseconds.
+static std::string offload_fields(const cuda::OffloadStats& before, int runs) {
+    if (compute_device() != "cuda") return "";
+    const cuda::OffloadStats now = cuda::offload_stats();
+    char buf[256];
+    std::snprintf(buf, sizeof buf, ", \"offload_calls\": %.0f, \"offload_mb_copied\": %.1f, \"offload_ms\": %.2f",
+                  double(now.calls - before.calls) / runs,
+                  double(now.bytes_to_device + now.bytes_to_host - before.bytes_to_device - before.bytes_to_host) / runs / 1e6,
+                  (now.seconds - before.seconds) / runs * 1e3);
+    return buf;
+}
+
 int bench_train(int argc, char** argv) {
     cxxopts::Options o = bench_options("sr_bench train", "training step speed (one JSON line)");
+    add_device_flag(o);
     cxxopts::ParseResult a;
     if (!parse_flags(o, argc, argv, &a)) return 0;
     set_num_threads(a["threads"].as<int>());
+    apply_device_flag(a);
     const std::string preset = a["preset"].as<std::string>();
     const GPTConfig cfg = preset_config(preset);
     const int B = preset_train(preset).batch, T = cfg.n_positions;
@@ -46,10 +62,13 @@ int bench_train(int argc, char** argv) {
         clip_grad_norm(model.parameters(), 1.0);
         opt.step();
     };
-    const double sec = median_seconds(step, a["steps"].as<int>(), a["warmup"].as<int>());
-    std::printf("{\"what\": \"train\", \"preset\": \"%s\", \"threads\": %d, \"engine\": \"sr\", \"tokens_per_s\": %.1f, "
-                "\"ms_per_step\": %.2f, \"params\": %lld}\n",
-                preset.c_str(), num_threads(), B * T / sec, sec * 1e3, static_cast<long long>(model.num_parameters()));
+    const cuda::OffloadStats before = cuda::offload_stats();
+    const int steps = a["steps"].as<int>(), warmup = a["warmup"].as<int>();
+    const double sec = median_seconds(step, steps, warmup);
+    std::printf("{\"what\": \"train\", \"preset\": \"%s\", \"threads\": %d, \"engine\": \"sr\", \"device\": \"%s\", "
+                "\"tokens_per_s\": %.1f, \"ms_per_step\": %.2f, \"params\": %lld%s}\n",
+                preset.c_str(), num_threads(), compute_device().c_str(), B * T / sec, sec * 1e3,
+                static_cast<long long>(model.num_parameters()), offload_fields(before, steps + warmup).c_str());
     return 0;
 }
 
@@ -58,9 +77,11 @@ int bench_generate(int argc, char** argv) {
     o.add_options()("batch", "prompts per call", cxxopts::value<int>()->default_value("1"))(
         "prompt-len", "prompt tokens", cxxopts::value<int>()->default_value("32"))(
         "new-tokens", "generated tokens", cxxopts::value<int>()->default_value("64"));
+    add_device_flag(o);
     cxxopts::ParseResult a;
     if (!parse_flags(o, argc, argv, &a)) return 0;
     set_num_threads(a["threads"].as<int>());
+    apply_device_flag(a);
     const std::string preset = a["preset"].as<std::string>();
     const GPTConfig cfg = preset_config(preset);
     const int B = a["batch"].as<int>(), P = a["prompt-len"].as<int>(), N = a["new-tokens"].as<int>();
@@ -72,10 +93,13 @@ int bench_generate(int argc, char** argv) {
     SampleOptions so;
     so.temperature = 0;  // greedy, no stop token: always N new tokens, as the peer
     so.max_new_tokens = N;
-    const double sec = median_seconds([&] { generate(model, prompts, so, rng); }, a["steps"].as<int>(), a["warmup"].as<int>());
-    std::printf("{\"what\": \"generate\", \"preset\": \"%s\", \"threads\": %d, \"engine\": \"sr\", \"batch\": %d, \"tokens_per_s\": %.1f, "
-                "\"ms_per_call\": %.2f}\n",
-                preset.c_str(), num_threads(), B, B * N / sec, sec * 1e3);
+    const cuda::OffloadStats before = cuda::offload_stats();
+    const int steps = a["steps"].as<int>(), warmup = a["warmup"].as<int>();
+    const double sec = median_seconds([&] { generate(model, prompts, so, rng); }, steps, warmup);
+    std::printf("{\"what\": \"generate\", \"preset\": \"%s\", \"threads\": %d, \"engine\": \"sr\", \"device\": \"%s\", "
+                "\"batch\": %d, \"tokens_per_s\": %.1f, \"ms_per_call\": %.2f%s}\n",
+                preset.c_str(), num_threads(), compute_device().c_str(), B, B * N / sec, sec * 1e3,
+                offload_fields(before, steps + warmup).c_str());
     return 0;
 }
 

@@ -37,10 +37,12 @@ int cmd_pretrain(int argc, char** argv) {
         "log-every", "log interval in steps", cxxopts::value<int>()->default_value("50"))(
         "checkpoint-every", "checkpoint interval in steps (0 = only at the end)", cxxopts::value<int>()->default_value("500"))(
         "fresh", "ignore an existing checkpoint in --out and start over");
+    add_device_flag(o);
     cxxopts::ParseResult a;
     if (!parse_flags(o, argc, argv, &a)) return 0;
     require_flag(a, "sr pretrain", "out");
     set_num_threads(a["threads"].as<int>());
+    apply_device_flag(a);
     const std::string preset = a["preset"].as<std::string>(), out = a["out"].as<std::string>();
     GPTConfig cfg = preset_config(preset);
     TrainPreset tp = preset_train(preset);
@@ -74,11 +76,13 @@ int cmd_sample(int argc, char** argv) {
         "top-k", "0 = off", cxxopts::value<int>()->default_value("0"))("top-p", "1 = off", cxxopts::value<double>()->default_value("0.9"))(
         "seed", "sampling seed", cxxopts::value<uint64_t>()->default_value("1"))(
         "threads", "threads (0 = all cores)", cxxopts::value<int>()->default_value("0"));
+    add_device_flag(o);
     cxxopts::ParseResult a;
     if (!parse_flags(o, argc, argv, &a)) return 0;
     require_flag(a, "sr sample", "model");
     require_flag(a, "sr sample", "prompt");
     set_num_threads(a["threads"].as<int>());
+    apply_device_flag(a);
     Tokenizer tok;
     const GPT model = load_model(a["model"].as<std::string>(), &tok);
     const bool chat = a.count("chat") > 0;
@@ -102,11 +106,13 @@ int cmd_score(int argc, char** argv) {
     cxxopts::Options o("sr score", "Per-token log-probabilities of a text under a model (one JSON object).");
     o.add_options()("model", "model folder", cxxopts::value<std::string>())("text", "text to score", cxxopts::value<std::string>())(
         "threads", "threads (0 = all cores)", cxxopts::value<int>()->default_value("0"));
+    add_device_flag(o);
     cxxopts::ParseResult a;
     if (!parse_flags(o, argc, argv, &a)) return 0;
     require_flag(a, "sr score", "model");
     require_flag(a, "sr score", "text");
     set_num_threads(a["threads"].as<int>());
+    apply_device_flag(a);
     Tokenizer tok;
     const GPT model = load_model(a["model"].as<std::string>(), &tok);
     const std::vector<int> ids = tok.encode(a["text"].as<std::string>());

@@ -23,6 +23,7 @@ static void run_flags(cxxopts::Options& o) {
         cxxopts::value<std::string>())("seed", "the one seed that drives everything (0 = the preset's)", cxxopts::value<uint64_t>()->default_value("0"))(
         "threads", "threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))(
         "fresh", "delete the run folder first and start over");
+    add_device_flag(o);
 }
 
 static RunConfig config_from(const cxxopts::ParseResult& a, const std::string& dir) {
@@ -35,6 +36,7 @@ static RunConfig config_from(const cxxopts::ParseResult& a, const std::string& d
 
 static Run open_run(const cxxopts::ParseResult& a) {
     set_num_threads(a["threads"].as<int>());
+    apply_device_flag(a);
     const std::string dir = a["run"].as<std::string>();
     if (a.count("fresh")) {
         if (dir.empty() || dir == "/" || dir == ".") throw std::runtime_error("refusing to delete '" + dir + "'");
@@ -118,9 +120,11 @@ int cmd_experiment(int argc, char** argv) {
         "preset", "quick, default, or a JSON file", cxxopts::value<std::string>()->default_value("default"))(
         "out", "folder for the runs (one per seed) and experiment.json", cxxopts::value<std::string>()->default_value("runs/experiment"))(
         "threads", "threads (0 = all cores)", cxxopts::value<int>()->default_value("0"));
+    add_device_flag(o);
     cxxopts::ParseResult a;
     if (!parse_flags(o, argc, argv, &a)) return 0;
     set_num_threads(a["threads"].as<int>());
+    apply_device_flag(a);
     const int seeds = a["seeds"].as<int>();
     if (seeds < 1) throw std::runtime_error("sr experiment: --seeds must be at least 1");
     const std::string out = a["out"].as<std::string>();
@@ -142,7 +146,7 @@ int cmd_experiment(int argc, char** argv) {
     const std::vector<std::pair<std::string, std::string>> keys = {{"if", "oracle_mean"}, {"if", "exact_pct"}, {"if", "mean_len"},
                                                                    {"rm", "pairwise_acc"}, {"rm", "spearman"}, {"rm", "kendall_tau"}};
     std::printf("\nexperiment over %d seeds (%s preset): mean [95%% interval]\n", seeds, a["preset"].as<std::string>().c_str());
-    for (const std::string& m : {"SFT", "M0", "M1", "M2", "M3", "M2_posonly", "M2_oracle"})
+    for (const char* m : {"SFT", "M0", "M1", "M2", "M3", "M2_posonly", "M2_oracle"})
         for (auto& [g, k] : keys) {
             std::vector<double> xs;
             for (const json& r : reports) xs.push_back(metric(r, m, g, k));

@@ -74,9 +74,11 @@ int main(int argc, char** argv) {
             "seed", "the one seed that drives everything", cxxopts::value<uint64_t>()->default_value("1"))(
             "threads", "threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))(
             "fresh", "start over (delete runs/<name>/ first)");
+        sr::add_device_flag(o);
         cxxopts::ParseResult a;
         if (!sr::parse_flags(o, argc, argv, &a)) return 0;
         sr::set_num_threads(a["threads"].as<int>());
+        sr::apply_device_flag(a);
         const std::string preset = a["preset"].as<std::string>();
         sr::RunConfig cfg = sr::run_preset(preset);
         cfg.seed = a["seed"].as<uint64_t>();

@@ -5,6 +5,7 @@
 //   tensor/cuda_matmul.cu    CPU reference + matmul kernels v1..v3 + cuBLAS (for the benchmark)
 //   tensor/cuda_softmax.cu   CPU reference + softmax forward/backward kernels v1..v3
 //   tensor/cuda_bench.cu     bench_cuda: every version vs cuBLAS / peak bandwidth, JSON lines
+//   tensor/cuda_offload.cu   gemm_host: the `--device cuda` mode's host-to-device GEMM
 // A build with CUDA still runs on a machine without a GPU: device_count() is 0 there and every
 // call that needs a device throws std::runtime_error naming the op, the CUDA error and a HINT.
 //
@@ -43,6 +44,21 @@ void matmul(float* c, const float* a, const float* b, int batch, int m, int n, i
 void softmax_forward(float* out, const float* in, int64_t rows, int64_t cols, int causal_t = 0);
 // din = out * (dout - sum(dout * out, row))
 void softmax_backward(float* din, const float* dout, const float* out, int64_t rows, int64_t cols);
+
+// ---- offload mode (`--device cuda`: host-resident model, GEMMs on the GPU) --------------------
+// C = alpha op(A) op(B) + beta C on HOST pointers with BLAS-style row strides (lda/ldb/ldc as
+// stored): copies the operands to device buffers (packing strided ones), runs matmul(), and
+// copies C back. Thread-safe (calls are serialised). kernels::gemm calls it for large float32
+// products once set_gemm_device(true) has been called (tensor/runtime.h).
+void gemm_host(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a, int lda,
+               const float* b, int ldb, float beta, float* c, int ldc);
+struct OffloadStats {
+    int64_t calls = 0;
+    int64_t bytes_to_device = 0, bytes_to_host = 0;
+    double flops = 0;
+    double seconds = 0;  // wall time inside gemm_host: copies + kernel
+};
+OffloadStats offload_stats();
 
 // ---- the numbered kernel versions (for tests/test_cuda.cpp and bench_cuda) --------------------
 // Same contracts as above. Version 1 is the naive kernel, higher versions are faster; the

@@ -7,6 +7,7 @@
 #   tests.log     ./sr_tests "[cuda]"
 #   bench.log     everything ./sr_bench cuda printed; bench.jsonl: its JSON lines only
 #   bench.md      the JSON lines as Markdown tables (for tutorial/cuda_lab.md)
+#   offload.jsonl ./sr_bench train/generate with --device cpu and --device cuda (offload mode)
 #   memcheck.log, racecheck.log   compute-sanitizer runs (SANITIZE=0 skips them)
 #   summary.txt   one line per step; the script exits non-zero if any step failed
 # Usage (from anywhere):  OUT=/tmp/cuda_out bash tensor/cuda_check.sh
@@ -96,6 +97,17 @@ PY
 else
     say "bench cuda: skipped: ./sr_bench has no 'cuda' subcommand yet (it should call sr::cuda::bench_cuda)"
 fi
+
+# ---- offload mode (--device cuda): the model's training step and batched generation, CPU vs GPU
+{
+    for preset in tiny small; do
+        for dev in cpu cuda; do
+            timeout 120 ./sr_bench train --preset "$preset" --steps 5 --device "$dev" 2>&1 | grep '^{'
+        done
+        timeout 120 ./sr_bench generate --preset "$preset" --batch 16 --steps 3 --device cuda 2>&1 | grep '^{'
+    done
+} > "$OUT/offload.jsonl"
+say "offload (--device cuda): $(grep -c '"device": "cuda"' "$OUT/offload.jsonl") GPU lines in offload.jsonl"
 
 # ---- compute-sanitizer: out-of-bounds accesses (memcheck) and shared-memory races (racecheck)
 SANITIZER=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null)

@@ -43,6 +43,10 @@ void softmax_forward_version(int, float*, const float*, int64_t, int64_t, int) {
 void softmax_backward_version(int, float*, const float*, const float*, int64_t, int64_t) {
     no_cuda("cuda::softmax_backward_version");
 }
+void gemm_host(bool, bool, int, int, int, float, const float*, int, const float*, int, float, float*, int) {
+    no_cuda("cuda::gemm_host (--device cuda)");
+}
+OffloadStats offload_stats() { return {}; }
 int bench_cuda(int, char**) { no_cuda("sr_bench cuda"); }
 
 }  // namespace sr::cuda

@@ -20,6 +20,7 @@
 #include <limits>
 #include <vector>
 
+#include "tensor/cuda.h"
 #include "tensor/fastmath.h"
 
 #ifdef _OPENMP
@@ -63,8 +64,26 @@ template <typename F> inline void parallel_for(int64_t n, int64_t work, F&& body
 // matmul. C = op(A) @ op(B) (+ C when accumulate), row-major, op(A) (M,K), op(B) (K,N), C (M,N).
 // lda/ldb/ldc are the row strides as stored (so a head of a (T, 3C) buffer can be used in place).
 
+// Offload mode (`--device cuda`, set through sr::set_compute_device): float32 products of at
+// least kOffloadMin multiply-adds go to the GPU through cuda::gemm_host, which copies operands
+// and result on every call. Only from outside parallel regions (its buffers are shared); the
+// per-head attention products run inside one and stay on the CPU.
+inline bool& gemm_on_device() {
+    static bool on = false;
+    return on;
+}
+constexpr int64_t kOffloadMin = int64_t(1) << 21;
+
 inline void gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda,
                  const float* B, int ldb, float beta, float* C, int ldc) {
+    if (gemm_on_device() && (int64_t)M * N * K >= kOffloadMin
+#ifdef _OPENMP
+        && !omp_in_parallel()
+#endif
+    ) {
+        cuda::gemm_host(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K,
                 alpha, A, lda, B, ldb, beta, C, ldc);
 }

@@ -2,6 +2,7 @@
 
 #include <cblas.h>
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 
 #ifdef _OPENMP
@@ -9,6 +10,7 @@
 #endif
 
 #include "tensor/cuda.h"
+#include "tensor/kernels.h"
 
 // OpenBLAS's own controls (declared here so any cblas.h works).
 extern "C" {
@@ -42,6 +44,19 @@ void set_num_threads(int n) {
 #endif
     openblas_set_num_threads(n);
 }
+
+void set_compute_device(const std::string& name) {
+    if (name == "cpu") {
+        kernels::gemm_on_device() = false;
+    } else if (name == "cuda") {
+        cuda::require_device("--device cuda");  // a clear error (and a HINT) when there is no GPU
+        kernels::gemm_on_device() = true;
+    } else {
+        throw std::runtime_error("--device: unknown device '" + name + "'. HINT: use cpu or cuda");
+    }
+}
+
+std::string compute_device() { return kernels::gemm_on_device() ? "cuda" : "cpu"; }
 
 std::string banner(const std::string& program) {
     std::string s = program + " | ";

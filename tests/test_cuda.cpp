@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "tensor/cuda.h"
+#include "tensor/kernels.h"
+#include "tensor/runtime.h"
 #include "tests/catch.hpp"
 
 namespace {
@@ -346,4 +348,55 @@ TEST_CASE("cuda: without a device every call fails with a clear error and nothin
     CHECK(message_of([&] { cuda::bench_cuda(1, argv); }).find("HINT") != std::string::npos);
     cuda::release(nullptr);  // a no-op, never throws
     cuda::synchronize();     // nothing queued: returns
+}
+
+// ---- offload mode (--device cuda) -------------------------------------------------------------
+
+TEST_CASE("offload mode: kernels::gemm on the device equals OpenBLAS, strided operands included", "[cuda]") {
+    if (skip_without_device()) return;
+    // An attention-like layout (q and k of one head read in place from a (T, 3C) buffer, so
+    // lda = ldb = 3C) and a plain linear layer with beta = 1 (the bias already in C).
+    struct Case { bool ta, tb; int m, n, k, lda, ldb, ldc; float beta; };
+    const std::vector<Case> cases = {{false, true, 256, 256, 32, 96, 96, 256, 0.0f},
+                                     {false, false, 512, 384, 128, 128, 384, 384, 1.0f},
+                                     {true, false, 128, 384, 512, 128, 384, 384, 1.0f},
+                                     {false, true, 512, 128, 384, 384, 384, 200, 0.0f}};  // ldc 200 > n: a strided C
+    for (const Case& c : cases) {
+        const int a_rows = c.ta ? c.k : c.m, b_rows = c.tb ? c.n : c.k;
+        const int ldc = std::max(c.ldc, c.n);
+        const std::vector<float> a = random_floats((size_t)a_rows * c.lda, -1, 1, 11);
+        const std::vector<float> b = random_floats((size_t)b_rows * c.ldb, -1, 1, 12);
+        std::vector<float> cpu = random_floats((size_t)c.m * ldc, -1, 1, 13), dev = cpu;
+        sr::set_compute_device("cpu");
+        sr::kernels::gemm(c.ta, c.tb, c.m, c.n, c.k, 1.0f, a.data(), c.lda, b.data(), c.ldb, c.beta, cpu.data(), ldc);
+        sr::set_compute_device("cuda");
+        const int64_t calls = cuda::offload_stats().calls;
+        sr::kernels::gemm(c.ta, c.tb, c.m, c.n, c.k, 1.0f, a.data(), c.lda, b.data(), c.ldb, c.beta, dev.data(), ldc);
+        sr::set_compute_device("cpu");
+        CHECK(cuda::offload_stats().calls == calls + 1);  // it really went to the device
+        double worst = 0;
+        for (size_t i = 0; i < cpu.size(); i++) worst = std::max(worst, (double)std::fabs(cpu[i] - dev[i]));
+        CHECK(worst < 1e-3);  // K <= 512 terms of |x| <= 1: float32 rounding stays far below this
+    }
+}
+
+TEST_CASE("--device: unknown names and a missing GPU are clear errors; cpu always works", "[cuda]") {
+    sr::set_compute_device("cpu");
+    CHECK(sr::compute_device() == "cpu");
+    try {
+        sr::set_compute_device("tpu");
+        FAIL("no exception for an unknown device");
+    } catch (const std::runtime_error& e) {
+        CHECK(std::string(e.what()).find("HINT") != std::string::npos);
+    }
+    CHECK(sr::compute_device() == "cpu");
+    if (cuda::device_count() > 0) return;  // the rest is the behaviour without a GPU
+    try {
+        sr::set_compute_device("cuda");
+        FAIL("no exception without a device");
+    } catch (const std::runtime_error& e) {
+        CHECK(std::string(e.what()).find("--device cuda") != std::string::npos);
+        CHECK(std::string(e.what()).find("HINT") != std::string::npos);
+    }
+    CHECK(sr::compute_device() == "cpu");  // still on the CPU: nothing half-switched
 }
