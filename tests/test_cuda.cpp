@@ -380,7 +380,7 @@ TEST_CASE("offload mode: kernels::gemm on the device equals OpenBLAS, strided op
     }
 }
 
-TEST_CASE("--device: unknown names and a missing GPU are clear errors; cpu always works", "[cuda]") {
+TEST_CASE("the device flag: unknown names and a missing GPU are clear errors; cpu always works", "[cuda]") {
     sr::set_compute_device("cpu");
     CHECK(sr::compute_device() == "cpu");
     try {
