@@ -7,8 +7,9 @@
 #   bash model/bench_vs_torch.sh [rounds]        (default 3; needs: apt-get install python3-torch)
 #   CASES="train:tiny gen:tiny:1" bash model/bench_vs_torch.sh
 #
-# For each case and engine, every thread count in THREADS is tried each round; the engine's
-# number is the median over rounds of its best thread setting. Prints one table row per case.
+# For each case and engine, every thread count in THREADS is tried each round; an engine's
+# number is the median over rounds of its best thread setting, and the ratio is the median of
+# the rounds' ratios (each round's two numbers were measured minutes apart at most).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
@@ -34,7 +35,7 @@ for c in $CASES; do
         ours_args="generate --preset $preset --batch $batch --steps 10"; peer_args="generate --preset $preset --batch $batch --steps 10"
         goal=$([ "$batch" = 1 ] && echo 10 || echo 3)
     fi
-    ours=(); peer=()
+    ours=(); peer=(); ratios=()
     for r in $(seq "$ROUNDS"); do
         best_o=0; best_p=0
         for t in $THREADS; do
@@ -44,8 +45,10 @@ for c in $CASES; do
             best_p=$(awk -v a="$best_p" -v b="$p" 'BEGIN {print (b > a ? b : a)}')
         done
         ours+=("$best_o"); peer+=("$best_p")
+        ratios+=("$(awk -v a="$best_o" -v b="$best_p" 'BEGIN {print a / b}')")
     done
     mo=$(printf "%s\n" "${ours[@]}" | median); mp=$(printf "%s\n" "${peer[@]}" | median)
+    mr=$(printf "%s\n" "${ratios[@]}" | median)
     name="$what $preset${batch:+ b$batch}"
-    printf "%-16s %12.0f %12.0f %7.2fx %5sx\n" "$name" "$mo" "$mp" "$(awk -v a="$mo" -v b="$mp" 'BEGIN {print a / b}')" "$goal"
+    printf "%-16s %12.0f %12.0f %7.2fx %5sx\n" "$name" "$mo" "$mp" "$mr" "$goal"
 done
