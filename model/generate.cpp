@@ -34,6 +34,146 @@ static void linear_rows(float* out, const float* in, const Var& w, const Var& b,
         kernels::gemm(false, false, R, N, K, 1.0f, in, K, f32(w), N, 1.0f, out, N);
 }
 
+// The cache of layer l, sequence b, head hd: keys (HS, T) transposed, values (T, HS).
+float* KVCache::head_keys(int l, int b, int hd) {
+    const int NH = config_.n_head, HS = config_.n_embd / NH, T = config_.n_positions;
+    return k_[l].data() + (static_cast<int64_t>(b) * NH + hd) * HS * T;
+}
+float* KVCache::head_values(int l, int b, int hd) {
+    const int NH = config_.n_head, HS = config_.n_embd / NH, T = config_.n_positions;
+    return v_[l].data() + (static_cast<int64_t>(b) * NH + hd) * T * HS;
+}
+
+// Stores head hd's key and value of one row (its qkv (3C)) at position p of sequence b.
+void KVCache::store_kv(int l, int b, int p, int hd, const float* qkv) {
+    const int C = config_.n_embd, HS = C / config_.n_head, T = config_.n_positions;
+    const float* k = qkv + C + hd * HS;
+    const float* v = qkv + 2 * C + hd * HS;
+    float* kt = head_keys(l, b, hd) + p;
+    for (int i = 0; i < HS; i++) kt[static_cast<int64_t>(i) * T] = k[i];
+    std::copy(v, v + HS, head_values(l, b, hd) + static_cast<int64_t>(p) * HS);
+}
+
+// One query of one head over n cached positions: out (HS) = softmax(scale * q . keys) @ values,
+// kt (HS, T) the head's keys transposed, vh (T, HS) its values. Both products work on blocks
+// of 16 accumulators (two AVX registers, two independent add chains) that stay in registers
+// across the inner loop.
+static void attend(float* out, const float* q, const float* kt, const float* vh, int n, int T, int HS, float scale) {
+    float att[4096];  // scores over at most T positions (T <= 4096 checked in generate)
+    int j0 = 0;
+    for (; j0 < n && j0 + 16 <= T; j0 += 16) {  // att[j] = scale * sum_i q[i] k[j][i], 16 keys at a time
+        // (the last block may run past position n-1: those scores are computed and ignored)
+        float acc[16] = {};
+        for (int i = 0; i < HS; i++) {
+            const float* ki = kt + static_cast<int64_t>(i) * T + j0;
+#pragma omp simd
+            for (int u = 0; u < 16; u++) acc[u] += q[i] * ki[u];
+        }
+        for (int u = 0; u < 16; u++) att[j0 + u] = acc[u] * scale;
+    }
+    for (; j0 < n; j0++) {  // the remainder at the end of the context
+        float a = 0;
+        for (int i = 0; i < HS; i++) a += q[i] * kt[static_cast<int64_t>(i) * T + j0];
+        att[j0] = a * scale;
+    }
+    float mx = att[0];
+    for (int j = 1; j < n; j++) mx = std::max(mx, att[j]);
+    float sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (int j = 0; j < n; j++) sum += (att[j] = fastmath::exp(att[j] - mx));
+    const float inv = 1.0f / sum;
+    int i0 = 0;
+    for (; i0 + 16 <= HS; i0 += 16) {  // out = sum_j softmax_j v[j], 16 channels at a time
+        float acc[16] = {};
+        for (int j = 0; j < n; j++) {
+            const float* vj = vh + static_cast<int64_t>(j) * HS + i0;
+#pragma omp simd
+            for (int u = 0; u < 16; u++) acc[u] += att[j] * vj[u];
+        }
+        for (int u = 0; u < 16; u++) out[i0 + u] = acc[u] * inv;
+    }
+    for (; i0 < HS; i0++) {  // the remaining channels
+        float a = 0;
+        for (int j = 0; j < n; j++) a += att[j] * vh[static_cast<int64_t>(j) * HS + i0];
+        out[i0] = a * inv;
+    }
+}
+
+// Threads for decoding one row: every thread must own at least one block of columns of the
+// narrowest product (C columns), else it would only wait at the barriers.
+static int decode_team_size(int C) { return std::min(kernels::thread_count(), C / kernels::kGemvBlock); }
+
+// One new row through the model on a team of threads that lives for the whole token.
+// Decoding one token streams every weight matrix once and does little else, so its time is the
+// memory bandwidth of reading the weights. One thread reads ~65 GB/s here (OpenBLAS's sgemv
+// does no better); two threads that each own a fixed half of every matrix's columns read ~95
+// GB/s together (tiny: 3.15 MB of weights in 47 -> 33 us). Starting a parallel region per
+// product would cost about what it saves at the tiny size, so the region spans the token:
+// each product is followed by a barrier, the attention heads are shared out, and the small
+// steps (layernorms) are repeated by every thread on its own copy rather than waited for.
+// Every output number is computed by exactly one thread in a fixed order, so the result does
+// not depend on the thread count.
+void KVCache::forward_one_row(const GPT& model, int b, int p, int tok) {
+    const int C = config_.n_embd, V = config_.vocab_size, T = config_.n_positions, NH = config_.n_head, HS = C / NH;
+    const float eps = static_cast<float>(config_.layer_norm_epsilon);
+    const float scale = 1.0f / std::sqrt(static_cast<float>(HS));
+    x_.resize(C);           // (C) the residual stream
+    qkv_.resize(3 * C);     // (3C)
+    y_.resize(C);           // (C) attention output
+    f_.resize(4 * C);       // (4C) MLP hidden
+    logits_.resize(V);      // (V)
+    const float* wte = f32(model.wte);
+    const float* wpe = f32(model.wpe);
+    for (int c = 0; c < C; c++) x_[c] = wte[static_cast<int64_t>(tok) * C + c] + wpe[static_cast<int64_t>(p) * C + c];
+
+#pragma omp parallel num_threads(decode_team_size(C))
+    {
+        const int t = kernels::thread_id(), nt = kernels::team_size();
+        std::vector<float> h(C);  // (C) this thread's copy of a layernorm's output
+        float mean, rstd;
+        // out[my columns] (+)= in @ w + bias; with add, out already holds the residual stream.
+        auto linear = [&](float* out, const float* in, const Var& w, const Var& bias, bool add) {
+            const int K = static_cast<int>(w->data.size(0)), N = static_cast<int>(w->data.size(1));
+            int n0, n1;
+            kernels::gemv_slice(N, t, nt, n0, n1);
+            const float* bs = f32(bias);
+            for (int n = n0; n < n1; n++) out[n] = add ? out[n] + bs[n] : bs[n];
+            kernels::gemv_columns<float>(out, in, f32(w), K, N, n0, n1);
+            return std::pair<int, int>(n0, n1);
+        };
+        for (int l = 0; l < config_.n_layer; l++) {
+            const Block& blk = model.h[l];
+            kernels::layernorm_forward<float>(h.data(), &mean, &rstd, x_.data(), f32(blk.ln_1_weight), f32(blk.ln_1_bias), 1, C, eps);
+            linear(qkv_.data(), h.data(), blk.c_attn_weight, blk.c_attn_bias, false);
+#pragma omp barrier
+#pragma omp for schedule(static)
+            for (int hd = 0; hd < NH; hd++) {
+                store_kv(l, b, p, hd, qkv_.data());
+                attend(&y_[hd * HS], &qkv_[hd * HS], head_keys(l, b, hd), head_values(l, b, hd), p + 1, T, HS, scale);
+            }  // (the end of an omp for is a barrier)
+            linear(x_.data(), y_.data(), blk.attn_c_proj_weight, blk.attn_c_proj_bias, true);  // residual
+#pragma omp barrier
+            kernels::layernorm_forward<float>(h.data(), &mean, &rstd, x_.data(), f32(blk.ln_2_weight), f32(blk.ln_2_bias), 1, C, eps);
+            const auto [f0, f1] = linear(f_.data(), h.data(), blk.c_fc_weight, blk.c_fc_bias, false);
+            kernels::gelu_forward<float>(&f_[f0], &f_[f0], f1 - f0);  // on this thread's columns
+#pragma omp barrier
+            linear(x_.data(), f_.data(), blk.mlp_c_proj_weight, blk.mlp_c_proj_bias, true);  // residual
+#pragma omp barrier
+        }
+        // Final layernorm and the tied head: logits[v] = h . wte[v], the vocabulary shared out.
+        kernels::layernorm_forward<float>(h.data(), &mean, &rstd, x_.data(), f32(model.ln_f_weight), f32(model.ln_f_bias), 1, C, eps);
+        int v0, v1;
+        kernels::gemv_slice(V, t, nt, v0, v1);
+        for (int v = v0; v < v1; v++) {
+            const float* e = wte + static_cast<int64_t>(v) * C;
+            float dot = 0;
+#pragma omp simd reduction(+ : dot)
+            for (int c = 0; c < C; c++) dot += h[c] * e[c];
+            logits_[v] = dot;
+        }
+    }
+}
+
 const std::vector<float>& KVCache::forward(const GPT& model, const std::vector<std::vector<int>>& new_tokens, bool all_logits) {
     if (model.dtype() != DType::F32) fail("KVCache::forward", "inference runs in float32; convert the model with to(DType::F32)");
     if (static_cast<int>(new_tokens.size()) != B_)
@@ -53,6 +193,15 @@ const std::vector<float>& KVCache::forward(const GPT& model, const std::vector<s
         }
     }
     const int R = static_cast<int>(row_seq.size());
+    if (R == 1 && decode_team_size(C) > 1) {  // one new token (batch-1 decoding): see forward_one_row
+        const int b = row_seq[0];
+        forward_one_row(model, b, row_pos[0], row_tok[0]);  // logits_ (1, V)
+        len_[b] += 1;
+        if (all_logits) return logits_;
+        out_.resize(static_cast<size_t>(B_) * V);
+        std::copy(logits_.begin(), logits_.end(), out_.begin() + static_cast<int64_t>(b) * V);
+        return out_;
+    }
     x_.resize(static_cast<size_t>(R) * C);
     h_.resize(static_cast<size_t>(R) * C);
     qkv_.resize(static_cast<size_t>(R) * 3 * C);
@@ -71,73 +220,20 @@ const std::vector<float>& KVCache::forward(const GPT& model, const std::vector<s
         const Block& blk = model.h[l];
         kernels::layernorm_forward<float>(h_.data(), mean.data(), rstd.data(), x_.data(), f32(blk.ln_1_weight), f32(blk.ln_1_bias), R, C, eps);
         linear_rows(qkv_.data(), h_.data(), blk.c_attn_weight, blk.c_attn_bias, R);  // (R, 3C)
-        float* K = k_[l].data();   // (B, NH, HS, T)
-        float* Vc = v_[l].data();  // (B, NH, T, HS)
-        for (int r = 0; r < R; r++) {  // store this row's key and value at its position
-            const int b = row_seq[r], p = row_pos[r];
-            for (int hd = 0; hd < NH; hd++) {
-                const float* k = &qkv_[r * 3 * C + C + hd * HS];
-                const float* v = &qkv_[r * 3 * C + 2 * C + hd * HS];
-                float* kt = K + (static_cast<int64_t>(b) * NH + hd) * HS * T + p;
-                for (int i = 0; i < HS; i++) kt[static_cast<int64_t>(i) * T] = k[i];
-                std::copy(v, v + HS, Vc + ((static_cast<int64_t>(b) * NH + hd) * T + p) * HS);
-            }
-        }
+        for (int r = 0; r < R; r++)  // store this row's keys and values at its position
+            for (int hd = 0; hd < NH; hd++) store_kv(l, row_seq[r], row_pos[r], hd, &qkv_[r * 3 * C]);
         // Attention: row r (sequence b at position p) attends over keys 0..p of sequence b.
-        auto attend = [&](int r, int hd) {
-            const int b = row_seq[r], p = row_pos[r], n = p + 1;
-            const float* q = &qkv_[r * 3 * C + hd * HS];
-            const float* kt = K + (static_cast<int64_t>(b) * NH + hd) * HS * T;  // (HS, T)
-            const float* vh = Vc + (static_cast<int64_t>(b) * NH + hd) * T * HS;  // (T, HS)
-            // Both products below work on blocks of 16 accumulators (two AVX registers, two
-            // independent add chains) that stay in registers across the inner loop.
-            float att[4096];  // scores over at most T positions (T <= 4096 checked in generate)
-            int j0 = 0;
-            for (; j0 < n && j0 + 16 <= T; j0 += 16) {  // att[j] = scale * sum_i q[i] k[j][i], 16 keys at a time
-                // (the last block may run past position p: those scores are computed and ignored)
-                float acc[16] = {};
-                for (int i = 0; i < HS; i++) {
-                    const float* ki = kt + static_cast<int64_t>(i) * T + j0;
-#pragma omp simd
-                    for (int u = 0; u < 16; u++) acc[u] += q[i] * ki[u];
-                }
-                for (int u = 0; u < 16; u++) att[j0 + u] = acc[u] * scale;
-            }
-            for (; j0 < n; j0++) {  // the remainder at the end of the context
-                float a = 0;
-                for (int i = 0; i < HS; i++) a += q[i] * kt[static_cast<int64_t>(i) * T + j0];
-                att[j0] = a * scale;
-            }
-            float mx = att[0];
-            for (int j = 1; j < n; j++) mx = std::max(mx, att[j]);
-            float sum = 0;
-#pragma omp simd reduction(+ : sum)
-            for (int j = 0; j < n; j++) sum += (att[j] = fastmath::exp(att[j] - mx));
-            const float inv = 1.0f / sum;
-            float* o = &y_[r * C + hd * HS];
-            int i0 = 0;
-            for (; i0 + 16 <= HS; i0 += 16) {  // o = sum_j softmax_j v[j], 16 channels at a time
-                float acc[16] = {};
-                for (int j = 0; j < n; j++) {
-                    const float* vj = vh + static_cast<int64_t>(j) * HS + i0;
-#pragma omp simd
-                    for (int u = 0; u < 16; u++) acc[u] += att[j] * vj[u];
-                }
-                for (int u = 0; u < 16; u++) o[i0 + u] = acc[u] * inv;
-            }
-            for (; i0 < HS; i0++) {  // the remaining channels
-                float a = 0;
-                for (int j = 0; j < n; j++) a += att[j] * vh[static_cast<int64_t>(j) * HS + i0];
-                o[i0] = a * inv;
-            }
+        auto attend_row = [&](int r, int hd) {
+            attend(&y_[r * C + hd * HS], &qkv_[r * 3 * C + hd * HS], head_keys(l, row_seq[r], hd), head_values(l, row_seq[r], hd),
+                   row_pos[r] + 1, T, HS, scale);
         };
         if (static_cast<int64_t>(R) * NH * 64 * HS >= kernels::kParallelMin && kernels::thread_count() > 1) {
 #pragma omp parallel for collapse(2) schedule(dynamic, 8)  // rows differ in length: dynamic
             for (int r = 0; r < R; r++)
-                for (int hd = 0; hd < NH; hd++) attend(r, hd);
+                for (int hd = 0; hd < NH; hd++) attend_row(r, hd);
         } else {
             for (int r = 0; r < R; r++)
-                for (int hd = 0; hd < NH; hd++) attend(r, hd);
+                for (int hd = 0; hd < NH; hd++) attend_row(r, hd);
         }
         linear_rows(h_.data(), y_.data(), blk.attn_c_proj_weight, blk.attn_c_proj_bias, R);
         for (size_t i = 0; i < x_.size(); i++) x_[i] += h_[i];  // residual

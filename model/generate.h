@@ -30,6 +30,11 @@ public:
                                       bool all_logits = false);
 
 private:
+    void forward_one_row(const GPT& model, int b, int p, int tok);  // fills logits_ (1, V)
+    float* head_keys(int l, int b, int hd);
+    float* head_values(int l, int b, int hd);
+    void store_kv(int l, int b, int p, int hd, const float* qkv);
+
     GPTConfig config_;
     int B_;
     std::vector<int> len_;               // (B) positions filled per sequence

@@ -46,6 +46,13 @@ inline int thread_id() {
     return 0;
 #endif
 }
+inline int team_size() {  // threads in the current parallel region (1 outside one)
+#ifdef _OPENMP
+    return omp_get_num_threads();
+#else
+    return 1;
+#endif
+}
 
 // body(i) for i in [0, n): on all threads when `work` (elements touched) reaches kParallelMin,
 // else inline on the caller. Not `#pragma omp parallel for if (...)`: its serial path still
@@ -107,6 +114,39 @@ void matmul_naive(T* C, const T* A, const T* B, int M, int N, int K, bool ta, bo
             }
             C[(int64_t)i * N + j] = (T)(accumulate ? C[(int64_t)i * N + j] + s : s);
         }
+}
+
+// Matrix-vector product on a slice of output columns, for decoding one token:
+// y[n0:n1] += x (K) @ W[:, n0:n1], W (K, N) row-major (how our linear weights are stored).
+// 64 accumulators (eight AVX registers for float) stay in registers while the rows of W stream
+// past. Each y[n] is summed over k in order, so splitting the columns between threads does not
+// change a single bit of the result.
+constexpr int kGemvBlock = 64;
+template <typename T> void gemv_columns(T* y, const T* x, const T* W, int K, int N, int n0, int n1) {
+    for (int n = n0; n < n1; n += kGemvBlock) {
+        const int m = std::min(kGemvBlock, n1 - n);
+        T acc[kGemvBlock];
+        std::copy(y + n, y + n + m, acc);
+        const T* w = W + n;  // row k of the block: w + k * N
+        if (m == kGemvBlock) {  // full block: a fixed trip count the compiler keeps in registers
+            for (int k = 0; k < K; k++, w += N) {
+                const T xk = x[k];
+#pragma omp simd
+                for (int u = 0; u < kGemvBlock; u++) acc[u] += xk * w[u];
+            }
+        } else {  // the last, partial block
+            for (int k = 0; k < K; k++, w += N)
+                for (int u = 0; u < m; u++) acc[u] += x[k] * w[u];
+        }
+        std::copy(acc, acc + m, y + n);
+    }
+}
+// Thread t of nt owns these columns of an N-column product: whole blocks of kGemvBlock, dealt
+// out in order, so a thread reads the same slice of every matrix at every token.
+inline void gemv_slice(int N, int t, int nt, int& n0, int& n1) {
+    const int blocks = (N + kGemvBlock - 1) / kGemvBlock;
+    n0 = std::min(N, blocks * t / nt * kGemvBlock);
+    n1 = std::min(N, blocks * (t + 1) / nt * kGemvBlock);
 }
 
 // ---------------------------------------------------------------------------------------------

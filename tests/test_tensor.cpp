@@ -115,6 +115,28 @@ TEST_CASE("cross-entropy equals the hand-computed value", "[tensor]") {
           Approx(row1).epsilon(1e-6));
 }
 
+TEST_CASE("the decoding matrix-vector product equals the naive reference on any column slices", "[tensor]") {
+    const int K = 37, N = 200;  // 200 columns: three blocks of 64 and a partial block of 8
+    const Tensor x = rnd({1, K}, 7), w = rnd({K, N}, 8), y0 = rnd({1, N}, 9);
+    std::vector<float> ref(y0.data<float>(), y0.data<float>() + N);
+    kernels::matmul_naive<float>(ref.data(), x.data<float>(), w.data<float>(), 1, N, K, false, false, true);
+    for (int nt : {1, 2, 3, 7}) {  // the slices of nt threads, done one after another, cover every column once
+        std::vector<float> y(y0.data<float>(), y0.data<float>() + N);
+        int covered = 0;
+        for (int t = 0; t < nt; t++) {
+            int n0, n1;
+            kernels::gemv_slice(N, t, nt, n0, n1);
+            CHECK(n0 == covered);
+            covered = n1;
+            kernels::gemv_columns<float>(y.data(), x.data<float>(), w.data<float>(), K, N, n0, n1);
+        }
+        CHECK(covered == N);
+        double m = 0;
+        for (int n = 0; n < N; n++) m = std::max(m, (double)std::fabs(y[n] - ref[n]));
+        CHECK(m < 1e-5);
+    }
+}
+
 TEST_CASE("fused attention equals the loop reference", "[tensor]") {
     const int B = 2, C = 12, NH = 3;
     for (int T : {7, 70})  // 70: query blocks of 32, 32 and 6 rows (the causal skipping)
