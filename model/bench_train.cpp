@@ -10,6 +10,7 @@
 #include "autograd/optim.h"
 #include "model/bench.h"
 #include "model/cli_common.h"
+#include "model/data_parallel.h"
 #include "model/generate.h"
 #include "model/gpt.h"
 #include "tensor/cuda.h"
@@ -55,10 +56,12 @@ int bench_train(int argc, char** argv) {
     std::vector<int> x(static_cast<size_t>(B) * T), y(x.size());
     for (auto& t : x) t = static_cast<int>(rng.below(cfg.vocab_size));
     for (auto& t : y) t = static_cast<int>(rng.below(cfg.vocab_size));
+    Batch batch;
+    batch.B = B, batch.T = T, batch.ids = x, batch.targets = y;
+    DataParallel parallel;  // as sr pretrain trains: the batch split across the threads
     auto step = [&] {
-        Var loss = model.loss(x, y, {}, B, T);
         opt.zero_grad();
-        backward(loss);
+        parallel.loss_backward(model, batch, 1.0, false, 0);
         clip_grad_norm(model.parameters(), 1.0);
         opt.step();
     };

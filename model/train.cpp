@@ -1,6 +1,7 @@
 // model/train.cpp
 #include "model/train.h"
 
+#include "model/data_parallel.h"
 #include <unistd.h>
 
 #include <chrono>
@@ -13,6 +14,7 @@
 #include "autograd/ops.h"
 #include "autograd/optim.h"
 #include "model/checkpoint.h"
+#include "model/data_parallel.h"
 #include "tensor/ops.h"
 
 namespace sr {
@@ -176,6 +178,7 @@ TrainResult train(GPT& model, const Tokenizer& tok, BatchSource& data, BatchSour
         save_train_state(opt.out_dir, model, optim, json{{"step", at}, {"data", data.state()}, {"stage", opt.stage}}.dump());
     };
 
+    DataParallel parallel;  // the batch's rows split across the threads (see data_parallel.h)
     const bool tty = opt.progress && isatty(fileno(stderr));
     const double min_lr = opt.lr * opt.min_lr_ratio;
     TrainResult res;
@@ -190,10 +193,8 @@ TrainResult train(GPT& model, const Tokenizer& tok, BatchSource& data, BatchSour
         double loss = 0;
         for (int micro = 0; micro < opt.grad_accum; micro++) {
             const Batch b = data.next();
-            Var l = model.loss(b.ids, b.targets, b.mask, b.B, b.T, true, opt.seed * 1000003ull + static_cast<uint64_t>(step * opt.grad_accum + micro));
-            if (opt.grad_accum > 1) l = mul_scalar(l, 1.0 / opt.grad_accum);
-            backward(l);
-            loss += l->data.item();
+            const double scale = 1.0 / opt.grad_accum;  // the step's loss is the mean over micro-batches
+            loss += scale * parallel.loss_backward(model, b, scale, true, opt.seed * 1000003ull + static_cast<uint64_t>(step * opt.grad_accum + micro));
             tokens += static_cast<long>(b.ids.size());
         }
         const double norm = clip_grad_norm(model.parameters(), opt.clip);

@@ -11,6 +11,7 @@
 #include "autograd/ops.h"
 #include "autograd/optim.h"
 #include "model/checkpoint.h"
+#include "model/data_parallel.h"
 #include "model/generate.h"
 #include "tensor/runtime.h"
 #include "model/gpt.h"
@@ -125,6 +126,35 @@ TEST_CASE("the loss mask: masked positions contribute nothing", "[model]") {
     NoGrad ng;
     CHECK(model.loss(ids, t1, mask, 1, 8)->data.item() == model.loss(ids, t2, mask, 1, 8)->data.item());
     CHECK(model.loss(ids, t1, {}, 1, 8)->data.item() != model.loss(ids, t2, {}, 1, 8)->data.item());
+}
+
+TEST_CASE("a batch split across threads gives the single pass's loss and gradients", "[model]") {
+    // 3 rows on 2 and 3 workers (uneven parts), with and without a mask whose parts count
+    // different numbers of positions: the parts' losses must be weighted by those counts.
+    GPT model(micro(), 9);
+    const int B = 3, T = 8;
+    Batch b;
+    b.B = B, b.T = T, b.ids = random_ids(B * T, 260, 10), b.targets = random_ids(B * T, 260, 11);
+    for (bool masked : {false, true}) {
+        b.mask.clear();
+        if (masked)
+            for (int i = 0; i < B * T; i++) b.mask.push_back(i < 5 || i % 3 == 0 ? 0.0f : 1.0f);
+        const std::vector<Var> params = model.parameters();
+        zero_grad(params);
+        const double ref_loss = DataParallel(1).loss_backward(model, b, 0.5, false, 0);
+        std::vector<Tensor> ref_grads;
+        for (const Var& p : params) ref_grads.push_back(p->grad.clone());
+        for (int workers : {2, 3}) {
+            DataParallel dp(workers);
+            REQUIRE(dp.workers(b) == workers);
+            zero_grad(params);
+            const double loss = dp.loss_backward(model, b, 0.5, false, 0);
+            CHECK(std::fabs(loss - ref_loss) < 1e-6);
+            double worst = 0;
+            for (size_t i = 0; i < params.size(); i++) worst = std::max(worst, max_abs_diff(params[i]->grad, ref_grads[i]));
+            CHECK(worst < 1e-6);
+        }
+    }
 }
 
 TEST_CASE("greedy decoding with and without the KV cache gives identical tokens", "[model][generate]") {
