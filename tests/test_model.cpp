@@ -190,12 +190,13 @@ TEST_CASE("KV-cache logits equal the full forward pass", "[model][generate]") {
 TEST_CASE("KV-cache logits equal the full forward pass when filled in pieces up to the context", "[model][generate]") {
     // Shapes that exercise the decoding attention's blocked loops and their remainders: a context
     // that is not a multiple of the 16-key block, and heads of 12 (remainder only) and 40 (two
-    // blocks of 16 channels and a remainder of 8) channels. With 200 channels and two threads,
+    // blocks of 16 channels and a remainder of 8) channels, and 17 (odd: the even/odd partial
+    // sums end on an even one). With 200 channels and two threads,
     // the one-token pieces take the team path (forward_one_row), whose column slices end in a
     // partial block and whose five heads split unevenly.
     const int threads = num_threads();
     set_num_threads(2);
-    for (const auto& [embd, heads] : std::vector<std::pair<int, int>>{{24, 2}, {80, 2}, {200, 5}}) {
+    for (const auto& [embd, heads] : std::vector<std::pair<int, int>>{{24, 2}, {80, 2}, {85, 5}, {200, 5}}) {
         GPTConfig c = micro();
         c.n_positions = 37, c.n_embd = embd, c.n_head = heads;
         const GPT model(c, 21);
