@@ -108,11 +108,12 @@ Var relu(const Var& a) {
 
 Var gelu(const Var& a) {
     return make_node(sr::gelu(a->data), "gelu", {a}, [](Node& self) {
-        const Tensor& x = self.inputs[0]->data;
-        Tensor& dx = self.inputs[0]->grad_buffer();
-        dispatch(x.dtype(), [&](auto zero) {
+        Node& in = *self.inputs[0];
+        const bool fresh = !in.grad.defined();  // no gradient yet: write it, skip zeroing it first
+        if (fresh) in.grad = Tensor::empty(in.data.shape(), in.data.dtype());
+        dispatch(in.data.dtype(), [&](auto zero) {
             using T = decltype(zero);
-            kernels::gelu_backward<T>(dx.data<T>(), x.data<T>(), self.grad.data<T>(), x.numel());
+            kernels::gelu_backward<T>(in.grad.data<T>(), in.data.data<T>(), self.grad.data<T>(), in.data.numel(), !fresh);
             return 0;
         });
     });

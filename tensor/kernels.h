@@ -177,14 +177,21 @@ template <typename T> void gelu_forward(T* out, const T* inp, int64_t n) {
     }
 }
 
-template <typename T> void gelu_backward(T* dinp, const T* inp, const T* dout, int64_t n) {
+// dinp += gelu'(inp) * dout, or with accumulate false dinp = ... (a fresh buffer, whose
+// uninitialised contents must not be read: 0 * NaN is NaN). Acc is a template argument so
+// that each of the two explicit loops stays a plain vectorised loop.
+template <bool Acc, typename T> void gelu_backward_loops(T* dinp, const T* inp, const T* dout, int64_t n) {
     if (n >= kParallelMin && thread_count() > 1) {
 #pragma omp parallel for simd
-        for (int64_t i = 0; i < n; i++) dinp[i] += gelu_derivative(inp[i]) * dout[i];
+        for (int64_t i = 0; i < n; i++) dinp[i] = (Acc ? dinp[i] : (T)0) + gelu_derivative(inp[i]) * dout[i];
     } else {
 #pragma omp simd
-        for (int64_t i = 0; i < n; i++) dinp[i] += gelu_derivative(inp[i]) * dout[i];
+        for (int64_t i = 0; i < n; i++) dinp[i] = (Acc ? dinp[i] : (T)0) + gelu_derivative(inp[i]) * dout[i];
     }
+}
+template <typename T> void gelu_backward(T* dinp, const T* inp, const T* dout, int64_t n, bool accumulate = true) {
+    if (accumulate) gelu_backward_loops<true>(dinp, inp, dout, n);
+    else gelu_backward_loops<false>(dinp, inp, dout, n);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -396,7 +403,9 @@ constexpr int kAttnBlock = 32;  // measured best of 16..64 (tiny: fwd+bwd of a l
 
 template <typename T>
 void attention_forward(T* out, T* att, const T* qkv, int B, int Tn, int C, int NH) {
-    // out (B,T,C), att (B,NH,T,T) the softmax probabilities (kept for backward), qkv (B,T,3C)
+    // out (B,T,C), att (B,NH,T,T) the softmax probabilities (kept for backward), qkv (B,T,3C).
+    // Row t of att is written for keys [0, r1) of its query block (zeros after key t); the
+    // entries right of the block are never written nor read.
     const int HS = C / NH;
     const T scale = (T)1 / std::sqrt((T)HS);
     auto head = [&](int b, int h) {
@@ -419,7 +428,7 @@ void attention_forward(T* out, T* att, const T* qkv, int B, int Tn, int C, int N
                 for (int j = 0; j <= t; j++) sum += (row[j] = fastmath::exp(row[j] - mx));
                 const T inv = (T)1 / sum;
                 for (int j = 0; j <= t; j++) row[j] *= inv;
-                for (int j = t + 1; j < Tn; j++) row[j] = 0;
+                for (int j = t + 1; j < r1; j++) row[j] = 0;  // (the next product reads keys [0, r1) only)
             }
             gemm(false, false, rows, HS, r1, (T)1, ab, Tn, v, 3 * C, (T)0, o + (int64_t)r0 * C, C);  // (rows,r1)x(r1,HS)
         }

@@ -24,9 +24,10 @@ namespace sr {
 
 // Threading scheme. The Makefile links the OpenMP build of OpenBLAS, so BLAS calls and our
 // `#pragma omp parallel for` kernels draw from one OpenMP pool of num_threads() threads.
-// BLAS is only ever called from outside our parallel regions, so at any moment at most
-// num_threads() threads are busy: no oversubscription. `./sr_bench ops` shows it
-// (matmul through our API vs cblas_sgemm directly, both on the same pool).
+// BLAS called from inside one of our parallel regions (attention's per-head products, the
+// data-parallel training step) runs single-threaded, so at any moment at most num_threads()
+// threads are busy: no oversubscription. `./sr_bench ops` shows it (matmul through our API
+// vs cblas_sgemm directly, both on the same pool).
 int num_threads() {
 #ifdef _OPENMP
     return omp_get_max_threads();

@@ -21,6 +21,21 @@ TEST_CASE("backward twice accumulates (doubles the gradient); zero_grad resets",
     CHECK(x->grad.to_vector() == std::vector<double>{0, 0, 0});
 }
 
+TEST_CASE("ops that write a fresh gradient buffer directly still accumulate into an existing one", "[autograd]") {
+    // gelu and linear skip zeroing a gradient that does not exist yet; the second backward must add.
+    for (int op = 0; op < 2; op++) {
+        Var x = param(Tensor::from({-1.5, 0.25, 2.0, 0.5}, {2, 2}, DType::F64));
+        Var w = param(Tensor::from({1, 2, 3, 4}, {2, 2}, DType::F64));
+        Var y = sum_all(op == 0 ? gelu(x) : linear(x, w, nullptr));
+        backward(y);
+        const std::vector<double> once = x->grad.to_vector();
+        backward(y);
+        const std::vector<double> twice = x->grad.to_vector();
+        for (size_t i = 0; i < once.size(); i++) CHECK(twice[i] == Approx(2 * once[i]));
+        CHECK(std::fabs(once[0]) > 0);
+    }
+}
+
 TEST_CASE("a value used twice receives both gradients", "[autograd]") {
     Var x = param(Tensor::from({3}, {1}, DType::F64));
     Var y = add(mul(x, x), mul_scalar(x, 4));  // dy/dx = 2x + 4 = 10
