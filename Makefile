@@ -28,6 +28,8 @@ endif
 
 # ---- OpenMP ---------------------------------------------------------------------------------
 ifeq ($(NO_OMP),1)
+  # -fopenmp-simd keeps the `#pragma omp simd` vectorisation hints (no threads, no libgomp).
+  CXXFLAGS += -fopenmp-simd -Wno-unknown-pragmas
   $(info ---> OpenMP: off (NO_OMP=1): every kernel runs on one thread)
 else
   OMP_OK := $(shell printf 'int main(){return 0;}' | $(CXX) -fopenmp -x c++ - -o /dev/null 2>/dev/null && echo yes)
@@ -35,6 +37,7 @@ else
     CXXFLAGS += -fopenmp
     $(info ---> OpenMP: found: kernels run on OMP_NUM_THREADS threads (default: all cores))
   else
+    CXXFLAGS += -fopenmp-simd -Wno-unknown-pragmas
     $(info ---> OpenMP: NOT found: kernels run on one thread (apt-get install g++ brings libgomp))
   endif
 endif
