@@ -18,6 +18,15 @@ template <typename F> static auto dispatch(DType dt, F&& f) {
 
 static bool wants(const Node& self, size_t i) { return self.inputs[i]->requires_grad; }
 
+// A gradient that does not exist yet can be written directly instead of zeroed and then added
+// to (one pass over memory less): this gives n an uninitialised gradient when it has none and
+// says so (true: the caller must overwrite every element, not add).
+static bool fresh_grad(Node& n) {
+    if (n.grad.defined()) return false;
+    n.grad = Tensor::empty(n.data.shape(), n.data.dtype());
+    return true;
+}
+
 // ---------------------------------------------------------------------------------------------
 // elementwise binary: the gradient of a broadcast input is summed back to its shape
 
@@ -109,8 +118,7 @@ Var relu(const Var& a) {
 Var gelu(const Var& a) {
     return make_node(sr::gelu(a->data), "gelu", {a}, [](Node& self) {
         Node& in = *self.inputs[0];
-        const bool fresh = !in.grad.defined();  // no gradient yet: write it, skip zeroing it first
-        if (fresh) in.grad = Tensor::empty(in.data.shape(), in.data.dtype());
+        const bool fresh = fresh_grad(in);
         dispatch(in.data.dtype(), [&](auto zero) {
             using T = decltype(zero);
             kernels::gelu_backward<T>(in.grad.data<T>(), in.data.data<T>(), self.grad.data<T>(), in.data.numel(), !fresh);
@@ -248,12 +256,10 @@ Var linear(const Var& x, const Var& w, const Var& b) {
     if (b) inputs.push_back(b);
     return make_node(out, "linear", inputs, [N, in, outc](Node& self) {
         const Tensor &X = self.inputs[0]->data, &W = self.inputs[1]->data, &G = self.grad;
-        // A gradient buffer that does not exist yet is written directly (beta = 0) instead of
-        // being zeroed first and then added to: one pass over memory less.
+        // A fresh gradient buffer is written with beta = 0 (see fresh_grad).
         auto grad_target = [](Node& n, auto zero, decltype(zero)* beta) {
             using T = decltype(zero);
-            *beta = n.grad.defined() ? T(1) : T(0);
-            if (!n.grad.defined()) n.grad = Tensor::empty(n.data.shape(), n.data.dtype());
+            *beta = fresh_grad(n) ? T(0) : T(1);
             return n.grad.data<T>();
         };
         dispatch(X.dtype(), [&](auto zero) {

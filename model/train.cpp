@@ -1,7 +1,6 @@
 // model/train.cpp
 #include "model/train.h"
 
-#include "model/data_parallel.h"
 #include <unistd.h>
 
 #include <chrono>
