@@ -13,8 +13,15 @@ namespace sr {
 
 // Legend: R = rows (new tokens across the batch), C = channels, V = vocab, T = context.
 
+// Keys are kept in tiles of kKeyTile positions: a position's key goes to tile p / kKeyTile,
+// stored (HS, kKeyTile), so the scores of a query against 16 keys read one contiguous 2 KB
+// block (HS = 32). (Keys transposed over the whole context, (HS, T), put the 16 keys' rows T
+// floats apart: strides the prefetcher does not follow, falling into a few L1 sets.)
+constexpr int kKeyTile = 16;
+static int padded_context(int T) { return (T + kKeyTile - 1) / kKeyTile * kKeyTile; }
+
 KVCache::KVCache(const GPTConfig& config, int batch) : config_(config), B_(batch), len_(batch, 0) {
-    const size_t per_layer = static_cast<size_t>(batch) * config.n_positions * config.n_embd;
+    const size_t per_layer = static_cast<size_t>(batch) * padded_context(config.n_positions) * config.n_embd;
     k_.assign(config.n_layer, std::vector<float>(per_layer));
     v_.assign(config.n_layer, std::vector<float>(per_layer));
 }
@@ -23,58 +30,42 @@ void KVCache::reset() { std::fill(len_.begin(), len_.end(), 0); }
 
 static const float* f32(const Var& v) { return v->data.data<float>(); }
 
-// out (R, N) = in (R, K) @ w (K, N) + b (N)
-static void linear_rows(float* out, const float* in, const Var& w, const Var& b, int R) {
-    const int K = static_cast<int>(w->data.size(0)), N = static_cast<int>(w->data.size(1));
-    const float* bias = f32(b);
-    for (int r = 0; r < R; r++) std::copy(bias, bias + N, out + static_cast<int64_t>(r) * N);
-    if (R == 1)  // one token (batch-1 decoding): a matrix-vector product, out = W^T in + b
-        cblas_sgemv(CblasRowMajor, CblasTrans, K, N, 1.0f, f32(w), N, in, 1, 1.0f, out, 1);
-    else
-        kernels::gemm(false, false, R, N, K, 1.0f, in, K, f32(w), N, 1.0f, out, N);
-}
-
-// The cache of layer l, sequence b, head hd: keys (HS, T) transposed, values (T, HS).
+// The cache of layer l, sequence b, head hd: keys (Tp / 16, HS, 16) in tiles, values (Tp, HS),
+// Tp = the context rounded up to whole tiles.
 float* KVCache::head_keys(int l, int b, int hd) {
-    const int NH = config_.n_head, HS = config_.n_embd / NH, T = config_.n_positions;
-    return k_[l].data() + (static_cast<int64_t>(b) * NH + hd) * HS * T;
+    const int NH = config_.n_head, HS = config_.n_embd / NH, Tp = padded_context(config_.n_positions);
+    return k_[l].data() + (static_cast<int64_t>(b) * NH + hd) * HS * Tp;
 }
 float* KVCache::head_values(int l, int b, int hd) {
-    const int NH = config_.n_head, HS = config_.n_embd / NH, T = config_.n_positions;
-    return v_[l].data() + (static_cast<int64_t>(b) * NH + hd) * T * HS;
+    const int NH = config_.n_head, HS = config_.n_embd / NH, Tp = padded_context(config_.n_positions);
+    return v_[l].data() + (static_cast<int64_t>(b) * NH + hd) * Tp * HS;
 }
 
 // Stores head hd's key and value of one row (its qkv (3C)) at position p of sequence b.
 void KVCache::store_kv(int l, int b, int p, int hd, const float* qkv) {
-    const int C = config_.n_embd, HS = C / config_.n_head, T = config_.n_positions;
+    const int C = config_.n_embd, HS = C / config_.n_head;
     const float* k = qkv + C + hd * HS;
     const float* v = qkv + 2 * C + hd * HS;
-    float* kt = head_keys(l, b, hd) + p;
-    for (int i = 0; i < HS; i++) kt[static_cast<int64_t>(i) * T] = k[i];
+    float* tile = head_keys(l, b, hd) + static_cast<int64_t>(p / kKeyTile) * HS * kKeyTile + p % kKeyTile;
+    for (int i = 0; i < HS; i++) tile[i * kKeyTile] = k[i];
     std::copy(v, v + HS, head_values(l, b, hd) + static_cast<int64_t>(p) * HS);
 }
 
 // One query of one head over n cached positions: out (HS) = softmax(scale * q . keys) @ values,
-// kt (HS, T) the head's keys transposed, vh (T, HS) its values. Both products work on blocks
-// of 16 accumulators (two AVX registers, two independent add chains) that stay in registers
-// across the inner loop.
-static void attend(float* out, const float* q, const float* kt, const float* vh, int n, int T, int HS, float scale) {
+// kt the head's keys in tiles, vh (T, HS) its values. Both products work on blocks of 16
+// accumulators (two AVX registers, two independent add chains) that stay in registers across
+// the inner loop.
+static void attend(float* out, const float* q, const float* kt, const float* vh, int n, int HS, float scale) {
     float att[4096];  // scores over at most T positions (T <= 4096 checked in generate)
-    int j0 = 0;
-    for (; j0 < n && j0 + 16 <= T; j0 += 16) {  // att[j] = scale * sum_i q[i] k[j][i], 16 keys at a time
-        // (the last block may run past position n-1: those scores are computed and ignored)
-        float acc[16] = {};
+    for (int j0 = 0; j0 < n; j0 += kKeyTile) {  // att[j] = scale * sum_i q[i] k[j][i], one tile of keys at a time
+        // (the last tile may run past position n-1: those scores are computed and ignored)
+        const float* tile = kt + static_cast<int64_t>(j0 / kKeyTile) * HS * kKeyTile;
+        float acc[kKeyTile] = {};
         for (int i = 0; i < HS; i++) {
-            const float* ki = kt + static_cast<int64_t>(i) * T + j0;
 #pragma omp simd
-            for (int u = 0; u < 16; u++) acc[u] += q[i] * ki[u];
+            for (int u = 0; u < kKeyTile; u++) acc[u] += q[i] * tile[i * kKeyTile + u];
         }
-        for (int u = 0; u < 16; u++) att[j0 + u] = acc[u] * scale;
-    }
-    for (; j0 < n; j0++) {  // the remainder at the end of the context
-        float a = 0;
-        for (int i = 0; i < HS; i++) a += q[i] * kt[static_cast<int64_t>(i) * T + j0];
-        att[j0] = a * scale;
+        for (int u = 0; u < kKeyTile; u++) att[j0 + u] = acc[u] * scale;
     }
     float mx = att[0];
     for (int j = 1; j < n; j++) mx = std::max(mx, att[j]);
@@ -99,86 +90,135 @@ static void attend(float* out, const float* q, const float* kt, const float* vh,
     }
 }
 
-// Threads for decoding one row: every thread must own at least one block of columns of the
-// narrowest product (C columns), else it would only wait at the barriers.
-static int decode_team_size(int C) { return std::min(kernels::thread_count(), C / kernels::kGemvBlock); }
+// Matrix m of a block: 0 c_attn, 1 attn.c_proj, 2 c_fc, 3 mlp.c_proj, each (in, out).
+static const Var& layer_matrix(const Block& blk, int m) {
+    return m == 0 ? blk.c_attn_weight : m == 1 ? blk.attn_c_proj_weight : m == 2 ? blk.c_fc_weight : blk.mlp_c_proj_weight;
+}
 
-// One new row through the model on a team of threads that lives for the whole token.
-// Decoding one token streams every weight matrix once and does little else, so its time is the
-// memory bandwidth of reading the weights. One thread reads ~65 GB/s here (OpenBLAS's sgemv
-// does no better); two threads that each own a fixed half of every matrix's columns read ~95
-// GB/s together (tiny: 3.15 MB of weights in 47 -> 33 us). Starting a parallel region per
-// product would cost about what it saves at the tiny size, so the region spans the token:
-// each product is followed by a barrier, the attention heads are shared out, and the small
-// steps (layernorms) are repeated by every thread on its own copy rather than waited for.
-// Every output number is computed by exactly one thread in a fixed order, so the result does
-// not depend on the thread count.
-void KVCache::forward_one_row(const GPT& model, int b, int p, int tok) {
-    const int C = config_.n_embd, V = config_.vocab_size, T = config_.n_positions, NH = config_.n_head, HS = C / NH;
+// Threads for inference: every thread must own at least one block of columns of the narrowest
+// product (C columns), else it would only wait at the barriers.
+static int team_size_for(int C) { return std::max(1, std::min(kernels::thread_count(), C / kernels::kGemvBlock)); }
+
+// R new rows (row r: token row_tok[r] of sequence row_seq[r] at position row_pos[r]) through the
+// model on a team of threads that lives for the whole call; fills logits_ (n, V) for the rows
+// listed in logit_rows.
+// Decoding streams every weight matrix once per step and does little else, so its time is the
+// memory bandwidth of reading the weights (and, for a batch, the multiply-adds done per weight
+// read). One thread reads ~65 GB/s here; two threads that each own a fixed slice of every
+// matrix's columns read ~95 GB/s together (tiny: 3.15 MB of weights in 47 -> 33 us). Starting a
+// parallel region per product would cost about what it saves at the tiny size, so the region
+// spans the call: each product is followed by a barrier, the attention (row, head) pairs are
+// shared out, and the small steps (layernorms) are repeated by every thread on its own copy
+// rather than waited for. Every output number is computed by exactly one thread with a fixed
+// order of additions that does not depend on R (kernels::rows_columns, rows_dot_rows), so a
+// sequence's logits are the same bits whatever else is in the batch and on any thread count.
+void KVCache::forward_rows(const GPT& model, const std::vector<int>& row_seq, const std::vector<int>& row_pos,
+                           const std::vector<int>& row_tok, const std::vector<int>& logit_rows) {
+    const int C = config_.n_embd, V = config_.vocab_size, NH = config_.n_head, HS = C / NH;
+    const int R = static_cast<int>(row_seq.size()), n = static_cast<int>(logit_rows.size());
     const float eps = static_cast<float>(config_.layer_norm_epsilon);
     const float scale = 1.0f / std::sqrt(static_cast<float>(HS));
-    x_.resize(C);           // (C) the residual stream
-    qkv_.resize(3 * C);     // (3C)
-    y_.resize(C);           // (C) attention output
-    f_.resize(4 * C);       // (4C) MLP hidden
-    logits_.resize(V);      // (V)
+    x_.resize(static_cast<size_t>(R) * C);        // (R, C) the residual stream
+    qkv_.resize(static_cast<size_t>(R) * 3 * C);  // (R, 3C)
+    y_.resize(static_cast<size_t>(R) * C);        // (R, C) attention output
+    f_.resize(static_cast<size_t>(R) * 4 * C);    // (R, 4C) MLP hidden
+    logits_.resize(static_cast<size_t>(n) * V);   // (n, V)
     const float* wte = f32(model.wte);
     const float* wpe = f32(model.wpe);
-    for (int c = 0; c < C; c++) x_[c] = wte[static_cast<int64_t>(tok) * C + c] + wpe[static_cast<int64_t>(p) * C + c];
+    for (int r = 0; r < R; r++)  // x = wte[tok] + wpe[pos]
+        for (int c = 0; c < C; c++)
+            x_[static_cast<int64_t>(r) * C + c] = wte[static_cast<int64_t>(row_tok[r]) * C + c] + wpe[static_cast<int64_t>(row_pos[r]) * C + c];
 
-#pragma omp parallel num_threads(decode_team_size(C))
+    // Batches (B > 1) read the weights from panels; one sequence reads them in place (its
+    // decoding is one row, gemv_columns, and packing would cost more than its prompt saves).
+    const bool use_panels = B_ > 1;
+    const bool pack = use_panels && packed_for_ != &model;
+    if (pack) {
+        packed_.resize(static_cast<size_t>(config_.n_layer) * 4);
+        for (int l = 0; l < config_.n_layer; l++)
+            for (int m = 0; m < 4; m++) packed_[l * 4 + m].resize(layer_matrix(model.h[l], m)->data.numel());
+        packed_for_ = &model;
+    }
+    auto panels = [&](int l, int m) { return use_panels ? packed_[l * 4 + m].data() : nullptr; };
+
+#pragma omp parallel num_threads(team_size_for(C))
     {
         const int t = kernels::thread_id(), nt = kernels::team_size();
-        std::vector<float> h(C);  // (C) this thread's copy of a layernorm's output
-        float mean, rstd;
-        // out[my columns] (+)= in @ w + bias; with add, out already holds the residual stream.
-        auto linear = [&](float* out, const float* in, const Var& w, const Var& bias, bool add) {
+        std::vector<float> h(static_cast<size_t>(R) * C);  // (R, C) this thread's copy of a layernorm's output
+        std::vector<float> mean(R), rstd(R);
+        // A batch's cache keeps its own copy of the weights in panels (kernels::pack_panels),
+        // packed once for the model on the first call, each thread its own columns.
+        if (pack) {
+            for (int l = 0; l < config_.n_layer; l++)
+                for (int m = 0; m < 4; m++) {
+                    const Var& w = layer_matrix(model.h[l], m);
+                    const int K = static_cast<int>(w->data.size(0)), N = static_cast<int>(w->data.size(1));
+                    int n0, n1;
+                    kernels::gemv_slice(N, t, nt, n0, n1);
+                    kernels::pack_panels(packed_[l * 4 + m].data(), f32(w), K, N, n0, n1);
+                }
+        }
+        // out[:, my columns] (+)= in @ w + bias; with add, out already holds the residual stream.
+        // (Each thread reads only the panels it packed itself: no barrier needed after packing.)
+        auto linear = [&](float* out, const float* in, const Var& w, const Var& bias, bool add, const float* packed) {
             const int K = static_cast<int>(w->data.size(0)), N = static_cast<int>(w->data.size(1));
             int n0, n1;
             kernels::gemv_slice(N, t, nt, n0, n1);
             const float* bs = f32(bias);
-            for (int n = n0; n < n1; n++) out[n] = add ? out[n] + bs[n] : bs[n];
-            kernels::gemv_columns<float>(out, in, f32(w), K, N, n0, n1);
+            for (int r = 0; r < R; r++) {
+                float* o = out + static_cast<int64_t>(r) * N;
+                for (int j = n0; j < n1; j++) o[j] = add ? o[j] + bs[j] : bs[j];
+            }
+            kernels::rows_columns(out, in, f32(w), packed, R, K, N, n0, n1);
             return std::pair<int, int>(n0, n1);
         };
         for (int l = 0; l < config_.n_layer; l++) {
             const Block& blk = model.h[l];
-            kernels::layernorm_forward<float>(h.data(), &mean, &rstd, x_.data(), f32(blk.ln_1_weight), f32(blk.ln_1_bias), 1, C, eps);
-            linear(qkv_.data(), h.data(), blk.c_attn_weight, blk.c_attn_bias, false);
+            kernels::layernorm_forward<float>(h.data(), mean.data(), rstd.data(), x_.data(), f32(blk.ln_1_weight), f32(blk.ln_1_bias), R, C, eps);
+            linear(qkv_.data(), h.data(), blk.c_attn_weight, blk.c_attn_bias, false, panels(l, 0));  // (R, 3C)
 #pragma omp barrier
+            // Every new row's key and value go into the cache before any row attends: a prompt's
+            // rows attend over each other.
 #pragma omp for schedule(static)
-            for (int hd = 0; hd < NH; hd++) {
-                store_kv(l, b, p, hd, qkv_.data());
-                attend(&y_[hd * HS], &qkv_[hd * HS], head_keys(l, b, hd), head_values(l, b, hd), p + 1, T, HS, scale);
-            }  // (the end of an omp for is a barrier)
-            linear(x_.data(), y_.data(), blk.attn_c_proj_weight, blk.attn_c_proj_bias, true);  // residual
+            for (int r = 0; r < R; r++)
+                for (int hd = 0; hd < NH; hd++) store_kv(l, row_seq[r], row_pos[r], hd, &qkv_[static_cast<int64_t>(r) * 3 * C]);
+            // Row r (sequence b at position p) attends over keys 0..p of sequence b.
+#pragma omp for collapse(2) schedule(dynamic)  // rows differ in length: dynamic
+            for (int r = 0; r < R; r++)
+                for (int hd = 0; hd < NH; hd++)
+                    attend(&y_[static_cast<int64_t>(r) * C + hd * HS], &qkv_[static_cast<int64_t>(r) * 3 * C + hd * HS],
+                           head_keys(l, row_seq[r], hd), head_values(l, row_seq[r], hd), row_pos[r] + 1, HS, scale);
+            // (the end of an omp for is a barrier)
+            linear(x_.data(), y_.data(), blk.attn_c_proj_weight, blk.attn_c_proj_bias, true, panels(l, 1));  // residual
 #pragma omp barrier
-            kernels::layernorm_forward<float>(h.data(), &mean, &rstd, x_.data(), f32(blk.ln_2_weight), f32(blk.ln_2_bias), 1, C, eps);
-            const auto [f0, f1] = linear(f_.data(), h.data(), blk.c_fc_weight, blk.c_fc_bias, false);
-            kernels::gelu_forward<float>(&f_[f0], &f_[f0], f1 - f0);  // on this thread's columns
+            kernels::layernorm_forward<float>(h.data(), mean.data(), rstd.data(), x_.data(), f32(blk.ln_2_weight), f32(blk.ln_2_bias), R, C, eps);
+            const auto [f0, f1] = linear(f_.data(), h.data(), blk.c_fc_weight, blk.c_fc_bias, false, panels(l, 2));  // (R, 4C)
+            for (int r = 0; r < R; r++) {  // GELU on this thread's columns
+                float* fr = &f_[static_cast<int64_t>(r) * 4 * C];
+                kernels::gelu_forward<float>(fr + f0, fr + f0, f1 - f0);
+            }
 #pragma omp barrier
-            linear(x_.data(), f_.data(), blk.mlp_c_proj_weight, blk.mlp_c_proj_bias, true);  // residual
+            linear(x_.data(), f_.data(), blk.mlp_c_proj_weight, blk.mlp_c_proj_bias, true, panels(l, 3));  // residual
 #pragma omp barrier
         }
-        // Final layernorm and the tied head: logits[v] = h . wte[v], the vocabulary shared out.
-        kernels::layernorm_forward<float>(h.data(), &mean, &rstd, x_.data(), f32(model.ln_f_weight), f32(model.ln_f_bias), 1, C, eps);
+        // Final layernorm of the wanted rows and the tied head: logits = h @ wte^T, the
+        // vocabulary shared out.
+        for (int i = 0; i < n; i++)
+            kernels::layernorm_forward<float>(&h[static_cast<int64_t>(i) * C], &mean[i], &rstd[i], &x_[static_cast<int64_t>(logit_rows[i]) * C],
+                                              f32(model.ln_f_weight), f32(model.ln_f_bias), 1, C, eps);
         int v0, v1;
         kernels::gemv_slice(V, t, nt, v0, v1);
-        for (int v = v0; v < v1; v++) {
-            const float* e = wte + static_cast<int64_t>(v) * C;
-            float dot = 0;
-#pragma omp simd reduction(+ : dot)
-            for (int c = 0; c < C; c++) dot += h[c] * e[c];
-            logits_[v] = dot;
-        }
+        kernels::rows_dot_rows(logits_.data(), V, h.data(), n, wte, C, v0, v1);
     }
 }
 
 const std::vector<float>& KVCache::forward(const GPT& model, const std::vector<std::vector<int>>& new_tokens, bool all_logits) {
     if (model.dtype() != DType::F32) fail("KVCache::forward", "inference runs in float32; convert the model with to(DType::F32)");
+    if (packed_for_ && packed_for_ != &model)
+        fail("KVCache::forward", "this cache was filled by another model; use one cache per model (and per generation)");
     if (static_cast<int>(new_tokens.size()) != B_)
         fail("KVCache::forward", std::to_string(new_tokens.size()) + " sequences for a cache of batch " + std::to_string(B_));
-    const int C = config_.n_embd, V = config_.vocab_size, T = config_.n_positions, NH = config_.n_head, HS = C / NH;
+    const int V = config_.vocab_size, T = config_.n_positions;
     // Which sequence and position each row is.
     std::vector<int> row_seq, row_pos, row_tok;
     for (int b = 0; b < B_; b++) {
@@ -193,77 +233,19 @@ const std::vector<float>& KVCache::forward(const GPT& model, const std::vector<s
         }
     }
     const int R = static_cast<int>(row_seq.size());
-    if (R == 1 && decode_team_size(C) > 1) {  // one new token (batch-1 decoding): see forward_one_row
-        const int b = row_seq[0];
-        forward_one_row(model, b, row_pos[0], row_tok[0]);  // logits_ (1, V)
-        len_[b] += 1;
-        if (all_logits) return logits_;
-        out_.resize(static_cast<size_t>(B_) * V);
-        std::copy(logits_.begin(), logits_.end(), out_.begin() + static_cast<int64_t>(b) * V);
-        return out_;
-    }
-    x_.resize(static_cast<size_t>(R) * C);
-    h_.resize(static_cast<size_t>(R) * C);
-    qkv_.resize(static_cast<size_t>(R) * 3 * C);
-    y_.resize(static_cast<size_t>(R) * C);
-    f_.resize(static_cast<size_t>(R) * 4 * C);
-    std::vector<float> mean(R), rstd(R);
-
-    const float* wte = f32(model.wte);
-    const float* wpe = f32(model.wpe);
-    for (int r = 0; r < R; r++)  // x = wte[tok] + wpe[pos]
-        for (int c = 0; c < C; c++) x_[r * C + c] = wte[static_cast<int64_t>(row_tok[r]) * C + c] + wpe[static_cast<int64_t>(row_pos[r]) * C + c];
-
-    const float eps = static_cast<float>(config_.layer_norm_epsilon);
-    const float scale = 1.0f / std::sqrt(static_cast<float>(HS));
-    for (int l = 0; l < config_.n_layer; l++) {
-        const Block& blk = model.h[l];
-        kernels::layernorm_forward<float>(h_.data(), mean.data(), rstd.data(), x_.data(), f32(blk.ln_1_weight), f32(blk.ln_1_bias), R, C, eps);
-        linear_rows(qkv_.data(), h_.data(), blk.c_attn_weight, blk.c_attn_bias, R);  // (R, 3C)
-        for (int r = 0; r < R; r++)  // store this row's keys and values at its position
-            for (int hd = 0; hd < NH; hd++) store_kv(l, row_seq[r], row_pos[r], hd, &qkv_[r * 3 * C]);
-        // Attention: row r (sequence b at position p) attends over keys 0..p of sequence b.
-        auto attend_row = [&](int r, int hd) {
-            attend(&y_[r * C + hd * HS], &qkv_[r * 3 * C + hd * HS], head_keys(l, row_seq[r], hd), head_values(l, row_seq[r], hd),
-                   row_pos[r] + 1, T, HS, scale);
-        };
-        if (static_cast<int64_t>(R) * NH * 64 * HS >= kernels::kParallelMin && kernels::thread_count() > 1) {
-#pragma omp parallel for collapse(2) schedule(dynamic, 8)  // rows differ in length: dynamic
-            for (int r = 0; r < R; r++)
-                for (int hd = 0; hd < NH; hd++) attend_row(r, hd);
-        } else {
-            for (int r = 0; r < R; r++)
-                for (int hd = 0; hd < NH; hd++) attend_row(r, hd);
-        }
-        linear_rows(h_.data(), y_.data(), blk.attn_c_proj_weight, blk.attn_c_proj_bias, R);
-        for (size_t i = 0; i < x_.size(); i++) x_[i] += h_[i];  // residual
-        kernels::layernorm_forward<float>(h_.data(), mean.data(), rstd.data(), x_.data(), f32(blk.ln_2_weight), f32(blk.ln_2_bias), R, C, eps);
-        linear_rows(f_.data(), h_.data(), blk.c_fc_weight, blk.c_fc_bias, R);  // (R, 4C)
-        kernels::gelu_forward<float>(f_.data(), f_.data(), static_cast<int64_t>(R) * 4 * C);
-        linear_rows(h_.data(), f_.data(), blk.mlp_c_proj_weight, blk.mlp_c_proj_bias, R);
-        for (size_t i = 0; i < x_.size(); i++) x_[i] += h_[i];
-    }
-    for (int b = 0; b < B_; b++) len_[b] += static_cast<int>(new_tokens[b].size());
-
-    // Final LayerNorm and the tied head, for the rows whose logits are wanted.
+    // The rows whose logits are wanted: all, or the last new row of each sequence.
     std::vector<int> rows;
+    for (int r = 0; r < R; r++)
+        if (all_logits || r + 1 == R || row_seq[r + 1] != row_seq[r]) rows.push_back(r);
+    if (R > 0) forward_rows(model, row_seq, row_pos, row_tok, rows);
+    for (int b = 0; b < B_; b++) len_[b] += static_cast<int>(new_tokens[b].size());
     if (all_logits) {
-        rows.resize(R);
-        std::iota(rows.begin(), rows.end(), 0);
-    } else {
-        for (int r = 0; r < R; r++)
-            if (r + 1 == R || row_seq[r + 1] != row_seq[r]) rows.push_back(r);  // last row of its sequence
+        logits_.resize(static_cast<size_t>(rows.size()) * V);
+        return logits_;
     }
-    const int n = static_cast<int>(rows.size());
-    std::vector<float> sel(static_cast<size_t>(n) * C), normed(static_cast<size_t>(n) * C);
-    for (int i = 0; i < n; i++) std::copy(&x_[rows[i] * C], &x_[rows[i] * C + C], &sel[i * C]);
-    kernels::layernorm_forward<float>(normed.data(), mean.data(), rstd.data(), sel.data(), f32(model.ln_f_weight), f32(model.ln_f_bias), n, C, eps);
-    logits_.resize(static_cast<size_t>(n) * V);
-    if (n == 1) cblas_sgemv(CblasRowMajor, CblasNoTrans, V, C, 1.0f, wte, C, normed.data(), 1, 0.0f, logits_.data(), 1);
-    else kernels::gemm(false, true, n, V, C, 1.0f, normed.data(), C, wte, C, 0.0f, logits_.data(), V);  // (n,C) x (V,C)^T
-    if (all_logits) return logits_;
     out_.resize(static_cast<size_t>(B_) * V);
-    for (int i = 0; i < n; i++) std::copy(&logits_[i * V], &logits_[i * V + V], &out_[static_cast<size_t>(row_seq[rows[i]]) * V]);
+    for (size_t i = 0; i < rows.size(); i++)
+        std::copy(&logits_[i * V], &logits_[i * V + V], &out_[static_cast<size_t>(row_seq[rows[i]]) * V]);
     return out_;
 }
 

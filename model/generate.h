@@ -30,7 +30,9 @@ public:
                                       bool all_logits = false);
 
 private:
-    void forward_one_row(const GPT& model, int b, int p, int tok);  // fills logits_ (1, V)
+    // The new rows through the model; fills logits_ (logit_rows.size(), V).
+    void forward_rows(const GPT& model, const std::vector<int>& row_seq, const std::vector<int>& row_pos,
+                      const std::vector<int>& row_tok, const std::vector<int>& logit_rows);
     float* head_keys(int l, int b, int hd);
     float* head_values(int l, int b, int hd);
     void store_kv(int l, int b, int p, int hd, const float* qkv);
@@ -42,7 +44,12 @@ private:
     // every cached key are HS vectorised axpys over positions; values are (B, NH, T, HS), so
     // the weighted sum of values is vectorised axpys over the head's channels.
     std::vector<std::vector<float>> k_, v_;
-    std::vector<float> x_, h_, qkv_, y_, f_, logits_, out_;  // scratch, reused between calls
+    std::vector<float> x_, qkv_, y_, f_, logits_, out_;  // scratch, reused between calls
+    // Batches only: each block's four weight matrices copied into 16-column panels
+    // (kernels::pack_panels) on the first call, index l * 4 + m. The model's weights must not
+    // change while the cache is in use (its keys and values would be stale too).
+    std::vector<std::vector<float>> packed_;
+    const GPT* packed_for_ = nullptr;
 };
 
 struct SampleOptions {

@@ -149,6 +149,111 @@ inline void gemv_slice(int N, int t, int nt, int& n0, int& n1) {
     n1 = std::min(N, blocks * (t + 1) / nt * kGemvBlock);
 }
 
+// The same product for a few rows at once (decoding a batch, or a prompt), on a slice of columns:
+// out[:, n0:n1] += in (R, K) @ W[:, n0:n1], in (R, K) and out (R, N) row-major, n0 a multiple of
+// kColBlock. Each out[r][n] is summed over k in order exactly as gemv_columns sums it for one
+// row, so a row's numbers are the same bits alone, in any batch, and on any number of threads.
+// Blocks of 6 rows x 16 columns: 12 accumulators (two AVX registers per row) stay in registers
+// while a 16-column panel of W streams past; each weight loaded serves 6 rows, and the panel
+// (K x 64 bytes) stays in cache for the next 6 rows. Rows go in chunks of kRowChunk so that a
+// long prompt's rows are still in cache when the next panel passes over them.
+// W's panels can be read in place (row k of a panel is 64 bytes at W + k N) or from a packed
+// copy (pack_panels: each panel's K x 16 floats contiguous). In place, a panel's rows are N
+// floats apart: 1-4 KB strides that the prefetcher does not follow and that fall into the same
+// few L1 sets, so the panel does not stay in cache for the next rows (16 rows: ~70 GFLOP/s on 2
+// threads, no better than OpenBLAS, which packs on every call). Packed, it streams.
+constexpr int kRowBlock = 6, kColBlock = 16, kRowChunk = 48;
+template <int RB>
+inline void rows_block(float* out, const float* in, const float* w, int K, int N, int w_stride) {
+    float acc[RB][kColBlock];
+    for (int r = 0; r < RB; r++)
+        for (int u = 0; u < kColBlock; u++) acc[r][u] = out[(int64_t)r * N + u];
+    for (int k = 0; k < K; k++, w += w_stride) {  // w: row k of the panel
+        if (w_stride != kColBlock) __builtin_prefetch(w + 16 * w_stride);  // in place: fetch ahead
+        for (int r = 0; r < RB; r++) {
+            const float x = in[(int64_t)r * K + k];
+#pragma omp simd
+            for (int u = 0; u < kColBlock; u++) acc[r][u] += x * w[u];
+        }
+    }
+    for (int r = 0; r < RB; r++)
+        for (int u = 0; u < kColBlock; u++) out[(int64_t)r * N + u] = acc[r][u];
+}
+// packed: nullptr, or W's full panels from pack_panels (panel p at packed + p K kColBlock).
+inline void rows_columns(float* out, const float* in, const float* W, const float* packed, int R, int K, int N,
+                         int n0, int n1) {
+    if (R == 1 && !packed) return gemv_columns<float>(out, in, W, K, N, n0, n1);  // wider blocks, same sums
+    for (int c0 = 0; c0 < R; c0 += kRowChunk) {
+        const int c1 = std::min(R, c0 + kRowChunk);
+        int n = n0;
+        for (; n + kColBlock <= n1; n += kColBlock) {
+            const float* w = packed ? packed + (int64_t)(n / kColBlock) * K * kColBlock : W + n;
+            const int ws = packed ? kColBlock : N;
+            for (int r = c0; r < c1; r += kRowBlock) {
+                float* o = out + (int64_t)r * N + n;
+                const float* x = in + (int64_t)r * K;
+                switch (std::min(kRowBlock, c1 - r)) {
+                    case 6: rows_block<6>(o, x, w, K, N, ws); break;
+                    case 5: rows_block<5>(o, x, w, K, N, ws); break;
+                    case 4: rows_block<4>(o, x, w, K, N, ws); break;
+                    case 3: rows_block<3>(o, x, w, K, N, ws); break;
+                    case 2: rows_block<2>(o, x, w, K, N, ws); break;
+                    default: rows_block<1>(o, x, w, K, N, ws); break;
+                }
+            }
+        }
+        for (int r = c0; r < c1; r++)  // the last columns, fewer than a panel: one row at a time
+            gemv_columns<float>(out + (int64_t)r * N, in + (int64_t)r * K, W, K, N, n, n1);
+    }
+}
+// Copies the full 16-column panels of W (K, N) that start in [n0, n1) into packed (panel p at
+// packed + p K kColBlock, row k of it at + k kColBlock); packed holds K (N / kColBlock) kColBlock floats.
+inline void pack_panels(float* packed, const float* W, int K, int N, int n0, int n1) {
+    for (int n = n0; n + kColBlock <= std::min(n1, N); n += kColBlock) {
+        float* p = packed + (int64_t)(n / kColBlock) * K * kColBlock;
+        for (int k = 0; k < K; k++) std::copy(W + (int64_t)k * N + n, W + (int64_t)k * N + n + kColBlock, p + (int64_t)k * kColBlock);
+    }
+}
+
+// Dot products of rows with rows: out[i * ldo + v] = a[i] . b[v] for v in [v0, v1), a (R, C),
+// b (V, C) row-major; the tied output head (logits = h @ wte^T) for a few rows. Every dot is
+// summed in 8 lanes over c (lane u takes c = u, u+8, ...) then the lanes are added in a fixed
+// order, so, as above, a row's logits do not depend on how many rows or threads share the work.
+// Two rows x four vocabulary rows per block: 8 independent add chains.
+inline float lanes_sum(const float* s) { return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7])); }
+template <int RA, int RBv>
+inline void dots_block(float* out, int ldo, const float* a, const float* b, int C) {
+    float acc[RA][RBv][8] = {};
+    int c = 0;
+    for (; c + 8 <= C; c += 8)
+        for (int i = 0; i < RA; i++)
+            for (int v = 0; v < RBv; v++) {
+#pragma omp simd
+                for (int u = 0; u < 8; u++) acc[i][v][u] += a[(int64_t)i * C + c + u] * b[(int64_t)v * C + c + u];
+            }
+    for (int u = 0; c + u < C; u++)  // C not a multiple of 8: the rest into the first lanes
+        for (int i = 0; i < RA; i++)
+            for (int v = 0; v < RBv; v++) acc[i][v][u] += a[(int64_t)i * C + c + u] * b[(int64_t)v * C + c + u];
+    for (int i = 0; i < RA; i++)
+        for (int v = 0; v < RBv; v++) out[(int64_t)i * ldo + v] = lanes_sum(acc[i][v]);
+}
+inline void rows_dot_rows(float* out, int ldo, const float* a, int R, const float* b, int C, int v0, int v1) {
+    for (int i = 0; i < R; i += 2) {
+        const bool two = i + 1 < R;
+        const float* ai = a + (int64_t)i * C;
+        float* o = out + (int64_t)i * ldo;
+        int v = v0;
+        for (; v + 4 <= v1; v += 4) {
+            if (two) dots_block<2, 4>(o + v, ldo, ai, b + (int64_t)v * C, C);
+            else dots_block<1, 4>(o + v, ldo, ai, b + (int64_t)v * C, C);
+        }
+        for (; v < v1; v++) {
+            if (two) dots_block<2, 1>(o + v, ldo, ai, b + (int64_t)v * C, C);
+            else dots_block<1, 1>(o + v, ldo, ai, b + (int64_t)v * C, C);
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // GELU, tanh approximation (GPT-2): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
 

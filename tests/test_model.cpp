@@ -191,9 +191,8 @@ TEST_CASE("KV-cache logits equal the full forward pass when filled in pieces up 
     // Shapes that exercise the decoding attention's blocked loops and their remainders: a context
     // that is not a multiple of the 16-key block, and heads of 12 (remainder only) and 40 (two
     // blocks of 16 channels and a remainder of 8) channels, and 17 (odd: the even/odd partial
-    // sums end on an even one). With 200 channels and two threads,
-    // the one-token pieces take the team path (forward_one_row), whose column slices end in a
-    // partial block and whose five heads split unevenly.
+    // sums end on an even one). With 200 channels and two threads the column slices of the
+    // team (KVCache::forward_rows) end in a partial block and the five heads split unevenly.
     const int threads = num_threads();
     set_num_threads(2);
     for (const auto& [embd, heads] : std::vector<std::pair<int, int>>{{24, 2}, {80, 2}, {85, 5}, {200, 5}}) {
@@ -217,6 +216,45 @@ TEST_CASE("KV-cache logits equal the full forward pass when filled in pieces up 
         double m = 0;
         for (int64_t i = 0; i < full.numel(); i++) m = std::max(m, std::fabs(full.at(i) - pieces[i]));
         CHECK(m < 1e-4);
+    }
+    set_num_threads(threads);
+}
+
+TEST_CASE("a sequence's logits are the same bits alone, in a batch, and on any thread count", "[model][generate]") {
+    // A batch reads packed weight panels, a single sequence reads them in place; both sum in the
+    // same order, so batching (or the thread count) must not change one bit. Three prompts of
+    // different lengths, then two decoding steps with one sequence sitting one out.
+    const int threads = num_threads();
+    GPTConfig c = micro();
+    c.n_positions = 40, c.n_embd = 200, c.n_head = 5;  // 200: column slices end in a partial panel
+    const GPT model(c, 23);
+    const std::vector<std::vector<int>> prompts = {random_ids(7, 260, 1), random_ids(19, 260, 2), random_ids(1, 260, 3)};
+    const std::vector<std::vector<std::vector<int>>> steps = {prompts, {{5}, {}, {9}}, {{6}, {7}, {8}}};
+    const int V = c.vocab_size;
+    std::vector<std::vector<float>> alone;  // per step and sequence: logits of its last new token
+    set_num_threads(1);
+    for (int b = 0; b < 3; b++) {
+        KVCache cache(model.config(), 1);
+        for (const auto& step : steps) {
+            if (step[b].empty()) continue;
+            alone.push_back(cache.forward(model, {step[b]}));
+        }
+    }
+    for (int nt : {1, 2}) {
+        set_num_threads(nt);
+        KVCache cache(model.config(), 3);
+        std::vector<std::vector<float>> batched(3);  // per sequence, its steps' logits in order
+        for (const auto& step : steps) {
+            const std::vector<float>& l = cache.forward(model, step);
+            for (int b = 0; b < 3; b++)
+                if (!step[b].empty()) batched[b].insert(batched[b].end(), l.begin() + b * V, l.begin() + (b + 1) * V);
+        }
+        std::vector<float> expect, got;
+        for (int b = 0, i = 0; b < 3; b++)
+            for (const auto& step : steps)
+                if (!step[b].empty()) expect.insert(expect.end(), alone[i].begin(), alone[i].end()), i++;
+        for (const auto& v : batched) got.insert(got.end(), v.begin(), v.end());
+        CHECK(got == expect);
     }
     set_num_threads(threads);
 }

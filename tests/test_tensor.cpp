@@ -137,6 +137,54 @@ TEST_CASE("the decoding matrix-vector product equals the naive reference on any 
     }
 }
 
+TEST_CASE("the few-row inference products give each row the bits of its one-row product", "[tensor]") {
+    // rows_columns (in place and from packed panels) must sum every output exactly like
+    // gemv_columns does for a single row: that is what makes a sequence's logits independent of
+    // its batch. 200 columns: twelve 16-column panels and a partial one of 8; 13 rows: blocks
+    // of 6, 6 and 1; 50 rows: two chunks of rows.
+    const int K = 37, N = 200;
+    const Tensor w = rnd({K, N}, 8);
+    std::vector<float> packed(static_cast<size_t>(K) * N);
+    kernels::pack_panels(packed.data(), w.data<float>(), K, N, 0, N);
+    for (int R : {2, 5, 13, 50}) {
+        const Tensor x = rnd({R, K}, 7), y0 = rnd({R, N}, 9);
+        std::vector<float> one(y0.data<float>(), y0.data<float>() + R * N), ref = one;
+        for (int r = 0; r < R; r++) {
+            kernels::gemv_columns<float>(&one[r * N], x.data<float>() + r * K, w.data<float>(), K, N, 0, N);
+            kernels::matmul_naive<float>(&ref[r * N], x.data<float>() + r * K, w.data<float>(), 1, N, K, false, false, true);
+        }
+        for (bool use_packed : {false, true})
+            for (int nt : {1, 2, 3}) {
+                std::vector<float> y(y0.data<float>(), y0.data<float>() + R * N);
+                for (int t = 0; t < nt; t++) {
+                    int n0, n1;
+                    kernels::gemv_slice(N, t, nt, n0, n1);
+                    kernels::rows_columns(y.data(), x.data<float>(), w.data<float>(), use_packed ? packed.data() : nullptr, R, K, N, n0, n1);
+                }
+                CHECK(y == one);  // bit for bit
+                double m = 0;
+                for (int i = 0; i < R * N; i++) m = std::max(m, (double)std::fabs(y[i] - ref[i]));
+                CHECK(m < 1e-5);
+            }
+    }
+    // The head's dot products: rows (R, C) against vocabulary rows (V, C); C = 37 is not a
+    // multiple of the 8 lanes, V = 11 not of the 4-row blocks, R = 5 not of the 2-row blocks.
+    const int R = 5, C = 37, V = 11;
+    const Tensor a = rnd({R, C}, 3), b = rnd({V, C}, 4);
+    std::vector<float> all(R * V), ref(R * V);
+    kernels::rows_dot_rows(all.data(), V, a.data<float>(), R, b.data<float>(), C, 0, 6);
+    kernels::rows_dot_rows(all.data(), V, a.data<float>(), R, b.data<float>(), C, 6, V);
+    kernels::matmul_naive<float>(ref.data(), a.data<float>(), b.data<float>(), R, V, C, false, true, false);
+    for (int r = 0; r < R; r++) {
+        std::vector<float> alone(V);
+        kernels::rows_dot_rows(alone.data(), V, a.data<float>() + r * C, 1, b.data<float>(), C, 0, V);
+        for (int v = 0; v < V; v++) {
+            CHECK(all[r * V + v] == alone[v]);
+            CHECK(std::fabs(all[r * V + v] - ref[r * V + v]) < 1e-5);
+        }
+    }
+}
+
 TEST_CASE("fused attention equals the loop reference", "[tensor]") {
     const int B = 2, C = 12, NH = 3;
     for (int T : {7, 70})  // 70: query blocks of 32, 32 and 6 rows (the causal skipping)
