@@ -40,9 +40,10 @@ private:
     GPTConfig config_;
     int B_;
     std::vector<int> len_;               // (B) positions filled per sequence
-    // Per layer. Keys are stored transposed, (B, NH, HS, T), so a new query's scores against
-    // every cached key are HS vectorised axpys over positions; values are (B, NH, T, HS), so
-    // the weighted sum of values is vectorised axpys over the head's channels.
+    // Per layer. Keys are stored transposed in tiles of 16 positions, (B, NH, Tp/16, HS, 16)
+    // with Tp the context rounded up to whole tiles, so a new query's scores against 16 cached
+    // keys are HS vectorised axpys over one contiguous tile; values are (B, NH, Tp, HS), so the
+    // weighted sum of values is vectorised axpys over the head's channels.
     std::vector<std::vector<float>> k_, v_;
     std::vector<float> x_, qkv_, y_, f_, logits_, out_;  // scratch, reused between calls
     // Batches only: each block's four weight matrices copied into 16-column panels
