@@ -5,6 +5,10 @@
 // what our layer costs (goal >= 0.95).
 // Fused ops: forward + backward of layernorm, softmax, GELU and cross-entropy on (N=2048, C),
 // in GB/s of the bytes each pass must read and write (a memory-bound kernel's speed limit).
+// inference_products: the few-row products of KV-cache inference (kernels::rows_columns) on the
+// small preset's 24 weight matrices (19 MB), reading the weights in place and from packed
+// 16-column panels, against cblas_sgemm on the same buffers; rows 1 (decoding one sequence),
+// 16 (a batch) and 512 (a batch's prompts).
 // threads: the same mixed workload (an OpenMP kernel, then a BLAS call, repeatedly) at 1 and
 // at N threads: with one shared OpenMP pool it scales; with two competing pools it would not.
 #include <cblas.h>
@@ -89,6 +93,54 @@ static void bench_fused(int N, int C, int repeats) {
     }
 }
 
+static void bench_inference_products(int repeats) {
+    const int C = 256, L = 6;
+    const int shapes[4][2] = {{C, 3 * C}, {C, C}, {C, 4 * C}, {4 * C, C}};  // (K, N): c_attn, attn.c_proj, c_fc, mlp.c_proj
+    Rng rng(3);
+    std::vector<Tensor> w;
+    std::vector<std::vector<float>> packed;
+    double flops_per_row = 0;
+    for (int l = 0; l < L; l++)
+        for (const auto& kn : shapes) {
+            w.push_back(randn({kn[0], kn[1]}, rng));
+            packed.emplace_back(static_cast<size_t>(kn[0]) * kn[1]);
+            kernels::pack_panels(packed.back().data(), w.back().data<float>(), kn[0], kn[1], 0, kn[1]);
+            flops_per_row += 2.0 * kn[0] * kn[1];
+        }
+    for (int R : {1, 16, 512}) {
+        const Tensor in = randn({R, 4 * C}, rng);
+        std::vector<float> out(static_cast<size_t>(R) * 4 * C);
+        auto ours = [&](bool use_packed) {
+            for (size_t m = 0; m < w.size(); m++) {
+                const int K = static_cast<int>(w[m].size(0)), N = static_cast<int>(w[m].size(1));
+#pragma omp parallel num_threads(std::max(1, std::min(num_threads(), N / kernels::kGemvBlock)))
+                {
+                    int n0, n1;
+                    kernels::gemv_slice(N, kernels::thread_id(), kernels::team_size(), n0, n1);
+                    kernels::rows_columns(out.data(), in.data<float>(), w[m].data<float>(), use_packed ? packed[m].data() : nullptr,
+                                          R, K, N, n0, n1);
+                }
+            }
+        };
+        const double in_place = median_seconds([&] { ours(false); }, repeats, 2);
+        const double panels = median_seconds([&] { ours(true); }, repeats, 2);
+        const double blas = median_seconds(
+            [&] {
+                for (size_t m = 0; m < w.size(); m++) {
+                    const int K = static_cast<int>(w[m].size(0)), N = static_cast<int>(w[m].size(1));
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, N, K, 1.0f, in.data<float>(), K, w[m].data<float>(), N,
+                                1.0f, out.data(), N);
+                }
+            },
+            repeats, 2);
+        const double f = flops_per_row * R / 1e9;
+        std::printf("{\"case\": \"inference_products\", \"rows\": %d, \"threads\": %d, \"in_place_gflops\": %.1f, "
+                    "\"panels_gflops\": %.1f, \"cblas_gflops\": %.1f, \"panels_vs_cblas\": %.2f}\n",
+                    R, num_threads(), f / in_place, f / panels, f / blas, blas / panels);
+        std::fflush(stdout);
+    }
+}
+
 static void bench_threads(int threads_max) {
     // 20 rounds of: GELU over (2048,512) (our OpenMP loop), then a 2048x128x384 GEMM (BLAS).
     Rng rng(2);
@@ -128,6 +180,7 @@ int bench_ops(int argc, char** argv) {
     bench_matmul(2048, 128, 384, repeats);
     bench_matmul(2048, 512, 128, repeats);
     for (int C : {128, 256, 512}) bench_fused(2048, C, repeats);
+    bench_inference_products(repeats);
     bench_threads(num_threads());
     return 0;
 }
