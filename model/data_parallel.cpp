@@ -42,16 +42,10 @@ double DataParallel::loss_backward(GPT& model, const Batch& b, double scale, boo
         backward(scale == 1.0 ? l : mul_scalar(l, scale));
         return loss;
     }
-    // Replicas: created once, parameters refreshed every call (the optimizer moved them).
+    // Replicas: created once, parameters refreshed every call (the optimizer moved them), each
+    // by its own worker below, while worker 0 already computes.
     while (static_cast<int>(replicas_.size()) < W - 1) replicas_.push_back(model.clone());
     const std::vector<Var> params = model.parameters();
-    for (int w = 1; w < W; w++) {
-        const std::vector<Var> rp = replicas_[w - 1].parameters();
-        for (size_t i = 0; i < params.size(); i++) {
-            rp[i]->data.copy_from(params[i]->data);
-            if (rp[i]->grad.defined()) rp[i]->grad.zero_();
-        }
-    }
     std::vector<Batch> parts(W);
     std::vector<double> share(W), losses(W, 0.0);
     double total = 0;
@@ -64,6 +58,13 @@ double DataParallel::loss_backward(GPT& model, const Batch& b, double scale, boo
     for (int w = 0; w < W; w++) {
         try {  // an exception must not leave an OpenMP region: carried out and rethrown below
             GPT& m = w == 0 ? model : replicas_[w - 1];
+            if (w > 0) {
+                const std::vector<Var> rp = m.parameters();
+                for (size_t i = 0; i < params.size(); i++) {
+                    rp[i]->data.copy_from(params[i]->data);
+                    if (rp[i]->grad.defined()) rp[i]->grad.zero_();
+                }
+            }
             const Batch& p = parts[w];
             Var l = m.loss(p.ids, p.targets, p.mask, p.B, p.T, train, dropout_seed + static_cast<uint64_t>(w));
             losses[w] = l->data.item();
