@@ -20,7 +20,13 @@ namespace sr {
 constexpr int kKeyTile = 16;
 static int padded_context(int T) { return (T + kKeyTile - 1) / kKeyTile * kKeyTile; }
 
+// attend keeps one head's scores on the stack: at most this many positions.
+constexpr int kMaxContext = 4096;
+
 KVCache::KVCache(const GPTConfig& config, int batch) : config_(config), B_(batch), len_(batch, 0) {
+    if (config.n_positions > kMaxContext)
+        fail("KVCache", "context " + std::to_string(config.n_positions) + " is above the " + std::to_string(kMaxContext) +
+                            " positions the inference kernel supports");
     const size_t per_layer = static_cast<size_t>(batch) * padded_context(config.n_positions) * config.n_embd;
     k_.assign(config.n_layer, std::vector<float>(per_layer));
     v_.assign(config.n_layer, std::vector<float>(per_layer));
@@ -56,7 +62,7 @@ void KVCache::store_kv(int l, int b, int p, int hd, const float* qkv) {
 // accumulators (two AVX registers, two independent add chains) that stay in registers across
 // the inner loop.
 static void attend(float* out, const float* q, const float* kt, const float* vh, int n, int HS, float scale) {
-    float att[4096];  // scores over at most T positions (T <= 4096 checked in generate)
+    float att[kMaxContext];  // scores over at most T positions (checked when the cache is made)
     for (int j0 = 0; j0 < n; j0 += kKeyTile) {  // att[j] = scale * sum_i q[i] k[j][i], one tile of keys at a time
         // (the last tile may run past position n-1: those scores are computed and ignored)
         const float* tile = kt + static_cast<int64_t>(j0 / kKeyTile) * HS * kKeyTile;
@@ -293,7 +299,6 @@ static bool is_stop(int tok, const SampleOptions& opt, const std::vector<bool>& 
 std::vector<Generation> generate(const GPT& model, const std::vector<std::vector<int>>& prompts, const SampleOptions& opt,
                                  Rng& rng, const std::vector<bool>& newline_tokens) {
     const int B = static_cast<int>(prompts.size()), V = model.config().vocab_size, T = model.config().n_positions;
-    if (T > 4096) fail("generate", "context above 4096 is not supported by the inference kernel");
     std::vector<Generation> out(B);
     if (B == 0) return out;
     for (int b = 0; b < B; b++)
