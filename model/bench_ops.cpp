@@ -108,7 +108,7 @@ static void bench_inference_products(int repeats) {
             flops_per_row += 2.0 * kn[0] * kn[1];
         }
     for (int R : {1, 16, 512}) {
-        const Tensor in = randn({R, 4 * C}, rng);
+        const Tensor in = randn({R, 4 * C + kernels::kRowPad}, rng);  // rows K + kRowPad apart, as in inference
         std::vector<float> out(static_cast<size_t>(R) * 4 * C);
         auto ours = [&](bool use_packed) {
             for (size_t m = 0; m < w.size(); m++) {
@@ -117,7 +117,7 @@ static void bench_inference_products(int repeats) {
                 {
                     int n0, n1;
                     kernels::gemv_slice(N, kernels::thread_id(), kernels::team_size(), n0, n1);
-                    kernels::rows_columns(out.data(), in.data<float>(), w[m].data<float>(), use_packed ? packed[m].data() : nullptr,
+                    kernels::rows_columns(out.data(), N, in.data<float>(), K + kernels::kRowPad, w[m].data<float>(), use_packed ? packed[m].data() : nullptr,
                                           R, K, N, n0, n1);
                 }
             }
@@ -128,7 +128,7 @@ static void bench_inference_products(int repeats) {
             [&] {
                 for (size_t m = 0; m < w.size(); m++) {
                     const int K = static_cast<int>(w[m].size(0)), N = static_cast<int>(w[m].size(1));
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, N, K, 1.0f, in.data<float>(), K, w[m].data<float>(), N,
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, N, K, 1.0f, in.data<float>(), K + kernels::kRowPad, w[m].data<float>(), N,
                                 1.0f, out.data(), N);
                 }
             },

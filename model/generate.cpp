@@ -124,10 +124,13 @@ void KVCache::forward_rows(const GPT& model, const std::vector<int>& row_seq, co
     const int R = static_cast<int>(row_seq.size()), n = static_cast<int>(logit_rows.size());
     const float eps = static_cast<float>(config_.layer_norm_epsilon);
     const float scale = 1.0f / std::sqrt(static_cast<float>(HS));
+    // The inputs of the products (h, y_, f_) keep their rows kRowPad floats apart beyond their
+    // width (ldC, ld4C): see kernels::kRowPad.
+    const int ldC = C + kernels::kRowPad, ld4C = 4 * C + kernels::kRowPad;
     x_.resize(static_cast<size_t>(R) * C);        // (R, C) the residual stream
     qkv_.resize(static_cast<size_t>(R) * 3 * C);  // (R, 3C)
-    y_.resize(static_cast<size_t>(R) * C);        // (R, C) attention output
-    f_.resize(static_cast<size_t>(R) * 4 * C);    // (R, 4C) MLP hidden
+    y_.resize(static_cast<size_t>(R) * ldC);      // (R, C) attention output, rows ldC apart
+    f_.resize(static_cast<size_t>(R) * ld4C);     // (R, 4C) MLP hidden, rows ld4C apart
     logits_.resize(static_cast<size_t>(n) * V);   // (n, V)
     const float* wte = f32(model.wte);
     const float* wpe = f32(model.wpe);
@@ -150,7 +153,7 @@ void KVCache::forward_rows(const GPT& model, const std::vector<int>& row_seq, co
 #pragma omp parallel num_threads(team_size_for(C))
     {
         const int t = kernels::thread_id(), nt = kernels::team_size();
-        std::vector<float> h(static_cast<size_t>(R) * C);  // (R, C) this thread's copy of a layernorm's output
+        std::vector<float> h(static_cast<size_t>(R) * ldC);  // (R, C) this thread's copy of a layernorm's output, rows ldC apart
         std::vector<float> mean(R), rstd(R);
         // A batch's cache keeps its own copy of the weights in panels (kernels::pack_panels),
         // packed once for the model on the first call, each thread its own columns.
@@ -164,24 +167,30 @@ void KVCache::forward_rows(const GPT& model, const std::vector<int>& row_seq, co
                     kernels::pack_panels(packed_[l * 4 + m].data(), f32(w), K, N, n0, n1);
                 }
         }
-        // out[:, my columns] (+)= in @ w + bias; with add, out already holds the residual stream.
-        // (Each thread reads only the panels it packed itself: no barrier needed after packing.)
-        auto linear = [&](float* out, const float* in, const Var& w, const Var& bias, bool add, const float* packed) {
+        // out[:, my columns] (+)= in @ w + bias, rows ldo and ldi apart; with add, out already
+        // holds the residual stream. (Each thread reads only the panels it packed itself: no
+        // barrier needed after packing.)
+        auto linear = [&](float* out, int ldo, const float* in, int ldi, const Var& w, const Var& bias, bool add, const float* packed) {
             const int K = static_cast<int>(w->data.size(0)), N = static_cast<int>(w->data.size(1));
             int n0, n1;
             kernels::gemv_slice(N, t, nt, n0, n1);
             const float* bs = f32(bias);
             for (int r = 0; r < R; r++) {
-                float* o = out + static_cast<int64_t>(r) * N;
+                float* o = out + static_cast<int64_t>(r) * ldo;
                 for (int j = n0; j < n1; j++) o[j] = add ? o[j] + bs[j] : bs[j];
             }
-            kernels::rows_columns(out, in, f32(w), packed, R, K, N, n0, n1);
+            kernels::rows_columns(out, ldo, in, ldi, f32(w), packed, R, K, N, n0, n1);
             return std::pair<int, int>(n0, n1);
+        };
+        auto layernorm = [&](const Var& weight, const Var& bias) {  // h = layernorm(x_), every thread its own copy
+            for (int r = 0; r < R; r++)
+                kernels::layernorm_forward<float>(&h[static_cast<int64_t>(r) * ldC], &mean[r], &rstd[r], &x_[static_cast<int64_t>(r) * C],
+                                                  f32(weight), f32(bias), 1, C, eps);
         };
         for (int l = 0; l < config_.n_layer; l++) {
             const Block& blk = model.h[l];
-            kernels::layernorm_forward<float>(h.data(), mean.data(), rstd.data(), x_.data(), f32(blk.ln_1_weight), f32(blk.ln_1_bias), R, C, eps);
-            linear(qkv_.data(), h.data(), blk.c_attn_weight, blk.c_attn_bias, false, panels(l, 0));  // (R, 3C)
+            layernorm(blk.ln_1_weight, blk.ln_1_bias);
+            linear(qkv_.data(), 3 * C, h.data(), ldC, blk.c_attn_weight, blk.c_attn_bias, false, panels(l, 0));  // (R, 3C)
 #pragma omp barrier
             // Every new row's key and value go into the cache before any row attends: a prompt's
             // rows attend over each other.
@@ -192,19 +201,19 @@ void KVCache::forward_rows(const GPT& model, const std::vector<int>& row_seq, co
 #pragma omp for collapse(2) schedule(dynamic)  // rows differ in length: dynamic
             for (int r = 0; r < R; r++)
                 for (int hd = 0; hd < NH; hd++)
-                    attend(&y_[static_cast<int64_t>(r) * C + hd * HS], &qkv_[static_cast<int64_t>(r) * 3 * C + hd * HS],
+                    attend(&y_[static_cast<int64_t>(r) * ldC + hd * HS], &qkv_[static_cast<int64_t>(r) * 3 * C + hd * HS],
                            head_keys(l, row_seq[r], hd), head_values(l, row_seq[r], hd), row_pos[r] + 1, HS, scale);
             // (the end of an omp for is a barrier)
-            linear(x_.data(), y_.data(), blk.attn_c_proj_weight, blk.attn_c_proj_bias, true, panels(l, 1));  // residual
+            linear(x_.data(), C, y_.data(), ldC, blk.attn_c_proj_weight, blk.attn_c_proj_bias, true, panels(l, 1));  // residual
 #pragma omp barrier
-            kernels::layernorm_forward<float>(h.data(), mean.data(), rstd.data(), x_.data(), f32(blk.ln_2_weight), f32(blk.ln_2_bias), R, C, eps);
-            const auto [f0, f1] = linear(f_.data(), h.data(), blk.c_fc_weight, blk.c_fc_bias, false, panels(l, 2));  // (R, 4C)
+            layernorm(blk.ln_2_weight, blk.ln_2_bias);
+            const auto [f0, f1] = linear(f_.data(), ld4C, h.data(), ldC, blk.c_fc_weight, blk.c_fc_bias, false, panels(l, 2));  // (R, 4C)
             for (int r = 0; r < R; r++) {  // GELU on this thread's columns
-                float* fr = &f_[static_cast<int64_t>(r) * 4 * C];
+                float* fr = &f_[static_cast<int64_t>(r) * ld4C];
                 kernels::gelu_forward<float>(fr + f0, fr + f0, f1 - f0);
             }
 #pragma omp barrier
-            linear(x_.data(), f_.data(), blk.mlp_c_proj_weight, blk.mlp_c_proj_bias, true, panels(l, 3));  // residual
+            linear(x_.data(), C, f_.data(), ld4C, blk.mlp_c_proj_weight, blk.mlp_c_proj_bias, true, panels(l, 3));  // residual
 #pragma omp barrier
         }
         // Final layernorm of the wanted rows and the tied head: logits = h @ wte^T, the

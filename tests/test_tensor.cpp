@@ -138,34 +138,40 @@ TEST_CASE("the decoding matrix-vector product equals the naive reference on any 
 }
 
 TEST_CASE("the few-row inference products give each row the bits of its one-row product", "[tensor]") {
-    // rows_columns (in place and from packed panels) must sum every output exactly like
-    // gemv_columns does for a single row: that is what makes a sequence's logits independent of
-    // its batch. 200 columns: twelve 16-column panels and a partial one of 8; 13 rows: blocks
-    // of 6, 6 and 1; 50 rows: two chunks of rows.
-    const int K = 37, N = 200;
+    // rows_columns (in place and from packed panels, the portable 6-row blocks and, where the
+    // CPU has AVX-512, the wide 16-row blocks) must sum every output exactly like gemv_columns
+    // does for a single row: that is what makes a sequence's logits independent of its batch.
+    // 200 columns: twelve 16-column panels and a partial one of 8; 13 rows: blocks of 6, 6 and 1
+    // (wide: one of 13); 17: 16 + 1; 50 rows: two chunks of rows. Rows are ldi / ldo apart.
+    const int K = 37, N = 200, ldi = K + 3, ldo = N + 5;
     const Tensor w = rnd({K, N}, 8);
     std::vector<float> packed(static_cast<size_t>(K) * N);
     kernels::pack_panels(packed.data(), w.data<float>(), K, N, 0, N);
-    for (int R : {2, 5, 13, 50}) {
-        const Tensor x = rnd({R, K}, 7), y0 = rnd({R, N}, 9);
-        std::vector<float> one(y0.data<float>(), y0.data<float>() + R * N), ref = one;
+    const bool wide_available = kernels::wide_kernel_enabled();
+    for (int R : {2, 5, 13, 16, 17, 50}) {
+        const Tensor x = rnd({R, ldi}, 7), y0 = rnd({R, ldo}, 9);
+        std::vector<float> one(y0.data<float>(), y0.data<float>() + R * ldo), ref = one;
         for (int r = 0; r < R; r++) {
-            kernels::gemv_columns<float>(&one[r * N], x.data<float>() + r * K, w.data<float>(), K, N, 0, N);
-            kernels::matmul_naive<float>(&ref[r * N], x.data<float>() + r * K, w.data<float>(), 1, N, K, false, false, true);
+            kernels::gemv_columns<float>(&one[r * ldo], x.data<float>() + r * ldi, w.data<float>(), K, N, 0, N);
+            kernels::matmul_naive<float>(&ref[r * ldo], x.data<float>() + r * ldi, w.data<float>(), 1, N, K, false, false, true);
         }
-        for (bool use_packed : {false, true})
-            for (int nt : {1, 2, 3}) {
-                std::vector<float> y(y0.data<float>(), y0.data<float>() + R * N);
-                for (int t = 0; t < nt; t++) {
-                    int n0, n1;
-                    kernels::gemv_slice(N, t, nt, n0, n1);
-                    kernels::rows_columns(y.data(), x.data<float>(), w.data<float>(), use_packed ? packed.data() : nullptr, R, K, N, n0, n1);
+        for (bool wide : {false, true})
+            for (bool use_packed : {false, true})
+                for (int nt : {1, 2, 3}) {
+                    kernels::wide_kernel_enabled() = wide && wide_available;
+                    std::vector<float> y(y0.data<float>(), y0.data<float>() + R * ldo);
+                    for (int t = 0; t < nt; t++) {
+                        int n0, n1;
+                        kernels::gemv_slice(N, t, nt, n0, n1);
+                        kernels::rows_columns(y.data(), ldo, x.data<float>(), ldi, w.data<float>(), use_packed ? packed.data() : nullptr, R,
+                                              K, N, n0, n1);
+                    }
+                    CHECK(y == one);  // bit for bit (the padding between rows untouched too)
+                    double m = 0;
+                    for (int i = 0; i < R * ldo; i++) m = std::max(m, (double)std::fabs(y[i] - ref[i]));
+                    CHECK(m < 1e-5);
                 }
-                CHECK(y == one);  // bit for bit
-                double m = 0;
-                for (int i = 0; i < R * N; i++) m = std::max(m, (double)std::fabs(y[i] - ref[i]));
-                CHECK(m < 1e-5);
-            }
+        kernels::wide_kernel_enabled() = wide_available;
     }
     // The head's dot products: rows (R, C) against vocabulary rows (V, C); C = 37 is not a
     // multiple of the 8 lanes, V = 11 not of the 4-row blocks, R = 5 not of the 2-row blocks.
