@@ -28,8 +28,10 @@ KVCache::KVCache(const GPTConfig& config, int batch) : config_(config), B_(batch
         fail("KVCache", "context " + std::to_string(config.n_positions) + " is above the " + std::to_string(kMaxContext) +
                             " positions the inference kernel supports");
     const size_t per_layer = static_cast<size_t>(batch) * padded_context(config.n_positions) * config.n_embd;
-    k_.assign(config.n_layer, std::vector<float>(per_layer));
-    v_.assign(config.n_layer, std::vector<float>(per_layer));
+    for (int l = 0; l < config.n_layer; l++) {  // new float[n]: not zeroed (see generate.h)
+        k_.emplace_back(new float[per_layer]);
+        v_.emplace_back(new float[per_layer]);
+    }
 }
 
 void KVCache::reset() { std::fill(len_.begin(), len_.end(), 0); }
@@ -40,11 +42,11 @@ static const float* f32(const Var& v) { return v->data.data<float>(); }
 // Tp = the context rounded up to whole tiles.
 float* KVCache::head_keys(int l, int b, int hd) {
     const int NH = config_.n_head, HS = config_.n_embd / NH, Tp = padded_context(config_.n_positions);
-    return k_[l].data() + (static_cast<int64_t>(b) * NH + hd) * HS * Tp;
+    return k_[l].get() + (static_cast<int64_t>(b) * NH + hd) * HS * Tp;
 }
 float* KVCache::head_values(int l, int b, int hd) {
     const int NH = config_.n_head, HS = config_.n_embd / NH, Tp = padded_context(config_.n_positions);
-    return v_[l].data() + (static_cast<int64_t>(b) * NH + hd) * Tp * HS;
+    return v_[l].get() + (static_cast<int64_t>(b) * NH + hd) * Tp * HS;
 }
 
 // Stores head hd's key and value of one row (its qkv (3C)) at position p of sequence b.
@@ -64,14 +66,19 @@ void KVCache::store_kv(int l, int b, int p, int hd, const float* qkv) {
 static void attend(float* out, const float* q, const float* kt, const float* vh, int n, int HS, float scale) {
     float att[kMaxContext];  // scores over at most T positions (checked when the cache is made)
     for (int j0 = 0; j0 < n; j0 += kKeyTile) {  // att[j] = scale * sum_i q[i] k[j][i], one tile of keys at a time
-        // (the last tile may run past position n-1: those scores are computed and ignored)
         const float* tile = kt + static_cast<int64_t>(j0 / kKeyTile) * HS * kKeyTile;
+        const int m = std::min(kKeyTile, n - j0);  // the last tile may be partly filled (and the rest unwritten)
         float acc[kKeyTile] = {};
-        for (int i = 0; i < HS; i++) {
+        if (m == kKeyTile) {
+            for (int i = 0; i < HS; i++) {
 #pragma omp simd
-            for (int u = 0; u < kKeyTile; u++) acc[u] += q[i] * tile[i * kKeyTile + u];
+                for (int u = 0; u < kKeyTile; u++) acc[u] += q[i] * tile[i * kKeyTile + u];
+            }
+        } else {
+            for (int i = 0; i < HS; i++)
+                for (int u = 0; u < m; u++) acc[u] += q[i] * tile[i * kKeyTile + u];
         }
-        for (int u = 0; u < kKeyTile; u++) att[j0 + u] = acc[u] * scale;
+        for (int u = 0; u < m; u++) att[j0 + u] = acc[u] * scale;
     }
     float mx = att[0];
     for (int j = 1; j < n; j++) mx = std::max(mx, att[j]);
@@ -145,10 +152,10 @@ void KVCache::forward_rows(const GPT& model, const std::vector<int>& row_seq, co
     if (pack) {
         packed_.resize(static_cast<size_t>(config_.n_layer) * 4);
         for (int l = 0; l < config_.n_layer; l++)
-            for (int m = 0; m < 4; m++) packed_[l * 4 + m].resize(layer_matrix(model.h[l], m)->data.numel());
+            for (int m = 0; m < 4; m++) packed_[l * 4 + m].reset(new float[layer_matrix(model.h[l], m)->data.numel()]);
         packed_for_ = &model;
     }
-    auto panels = [&](int l, int m) { return use_panels ? packed_[l * 4 + m].data() : nullptr; };
+    auto panels = [&](int l, int m) { return use_panels ? packed_[l * 4 + m].get() : nullptr; };
 
 #pragma omp parallel num_threads(team_size_for(C))
     {
@@ -164,7 +171,7 @@ void KVCache::forward_rows(const GPT& model, const std::vector<int>& row_seq, co
                     const int K = static_cast<int>(w->data.size(0)), N = static_cast<int>(w->data.size(1));
                     int n0, n1;
                     kernels::gemv_slice(N, t, nt, n0, n1);
-                    kernels::pack_panels(packed_[l * 4 + m].data(), f32(w), K, N, n0, n1);
+                    kernels::pack_panels(packed_[l * 4 + m].get(), f32(w), K, N, n0, n1);
                 }
         }
         // out[:, my columns] (+)= in @ w + bias, rows ldo and ldi apart; with add, out already

@@ -7,6 +7,7 @@
 // length, its new tokens are rows of one matrix, and each row attends over its own cache.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -44,12 +45,14 @@ private:
     // with Tp the context rounded up to whole tiles, so a new query's scores against 16 cached
     // keys are HS vectorised axpys over one contiguous tile; values are (B, NH, Tp, HS), so the
     // weighted sum of values is vectorised axpys over the head's channels.
-    std::vector<std::vector<float>> k_, v_;
+    // Left uninitialised (a batch-16 small cache is 48 MB that zeroing would write on every
+    // generate call): a position's key and value are stored before anything reads them.
+    std::vector<std::unique_ptr<float[]>> k_, v_;
     std::vector<float> x_, qkv_, y_, f_, logits_, out_;  // scratch, reused between calls
     // Batches only: each block's four weight matrices copied into 16-column panels
     // (kernels::pack_panels) on the first call, index l * 4 + m. The model's weights must not
     // change while the cache is in use (its keys and values would be stale too).
-    std::vector<std::vector<float>> packed_;
+    std::vector<std::unique_ptr<float[]>> packed_;
     const GPT* packed_for_ = nullptr;
 };
 
