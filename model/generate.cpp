@@ -64,12 +64,31 @@ void KVCache::store_kv(int l, int b, int p, int hd, const float* qkv) {
 }
 
 // One query of one head over n cached positions: out (HS) = softmax(scale * q . keys) @ values,
-// kt the head's keys in tiles, vh (T, HS) its values. Both products work on blocks of 16
-// accumulators (two AVX registers, two independent add chains) that stay in registers across
-// the inner loop.
+// kt the head's keys in tiles, vh (T, HS) its values. Both products keep their accumulators in
+// registers across the inner loop, four AVX registers at a time: each is a chain of dependent
+// multiply-adds (4 cycles each), so one chain per register would leave the core waiting.
+// Every score and every output channel is still summed in one fixed order.
 static void attend(float* out, const float* q, const float* kt, const float* vh, int n, int HS, float scale) {
     float att[kMaxContext];  // scores over at most T positions (checked when the cache is made)
-    for (int j0 = 0; j0 < n; j0 += kKeyTile) {  // att[j] = scale * sum_i q[i] k[j][i], one tile of keys at a time
+    // att[j] = scale * sum_i q[i] k[j][i]: two full tiles of keys at a time, then one
+    int j0 = 0;
+    for (; j0 + 2 * kKeyTile <= n; j0 += 2 * kKeyTile) {
+        const float* t0 = kt + static_cast<int64_t>(j0 / kKeyTile) * HS * kKeyTile;
+        const float* t1 = t0 + HS * kKeyTile;
+        float a0[kKeyTile] = {}, a1[kKeyTile] = {};
+        for (int i = 0; i < HS; i++) {
+#pragma omp simd
+            for (int u = 0; u < kKeyTile; u++) {
+                a0[u] += q[i] * t0[i * kKeyTile + u];
+                a1[u] += q[i] * t1[i * kKeyTile + u];
+            }
+        }
+        for (int u = 0; u < kKeyTile; u++) {
+            att[j0 + u] = a0[u] * scale;
+            att[j0 + kKeyTile + u] = a1[u] * scale;
+        }
+    }
+    for (; j0 < n; j0 += kKeyTile) {
         const float* tile = kt + static_cast<int64_t>(j0 / kKeyTile) * HS * kKeyTile;
         const int m = std::min(kKeyTile, n - j0);  // the last tile may be partly filled (and the rest unwritten)
         float acc[kKeyTile] = {};
@@ -90,8 +109,18 @@ static void attend(float* out, const float* q, const float* kt, const float* vh,
 #pragma omp simd reduction(+ : sum)
     for (int j = 0; j < n; j++) sum += (att[j] = fastmath::exp(att[j] - mx));
     const float inv = 1.0f / sum;
+    // out = sum_j softmax_j v[j]: 32 channels at a time (a whole row of a 32-wide head), then 16
     int i0 = 0;
-    for (; i0 + 16 <= HS; i0 += 16) {  // out = sum_j softmax_j v[j], 16 channels at a time
+    for (; i0 + 32 <= HS; i0 += 32) {
+        float acc[32] = {};
+        for (int j = 0; j < n; j++) {
+            const float* vj = vh + static_cast<int64_t>(j) * HS + i0;
+#pragma omp simd
+            for (int u = 0; u < 32; u++) acc[u] += att[j] * vj[u];
+        }
+        for (int u = 0; u < 32; u++) out[i0 + u] = acc[u] * inv;
+    }
+    for (; i0 + 16 <= HS; i0 += 16) {
         float acc[16] = {};
         for (int j = 0; j < n; j++) {
             const float* vj = vh + static_cast<int64_t>(j) * HS + i0;
@@ -167,7 +196,6 @@ void KVCache::forward_rows(const GPT& model, const std::vector<int>& row_seq, co
     {
         const int t = kernels::thread_id(), nt = kernels::team_size();
         std::vector<float> h(static_cast<size_t>(R) * ldC);  // (R, C) this thread's copy of a layernorm's output, rows ldC apart
-        std::vector<float> mean(R), rstd(R);
         // The cache keeps its own copy of the weights in panels (kernels::pack_panels),
         // packed once for the model on the first call, each thread its own columns.
         if (pack) {
@@ -197,8 +225,7 @@ void KVCache::forward_rows(const GPT& model, const std::vector<int>& row_seq, co
         };
         auto layernorm = [&](const Var& weight, const Var& bias) {  // h = layernorm(x_), every thread its own copy
             for (int r = 0; r < R; r++)
-                kernels::layernorm_forward<float>(&h[static_cast<int64_t>(r) * ldC], &mean[r], &rstd[r], &x_[static_cast<int64_t>(r) * C],
-                                                  f32(weight), f32(bias), 1, C, eps);
+                kernels::layernorm_row(&h[static_cast<int64_t>(r) * ldC], &x_[static_cast<int64_t>(r) * C], f32(weight), f32(bias), C, eps);
         };
         for (int l = 0; l < config_.n_layer; l++) {
             const Block& blk = model.h[l];
@@ -232,8 +259,8 @@ void KVCache::forward_rows(const GPT& model, const std::vector<int>& row_seq, co
         // Final layernorm of the wanted rows and the tied head: logits = h @ wte^T, the
         // vocabulary shared out.
         for (int i = 0; i < n; i++)
-            kernels::layernorm_forward<float>(&h[static_cast<int64_t>(i) * C], &mean[i], &rstd[i], &x_[static_cast<int64_t>(logit_rows[i]) * C],
-                                              f32(model.ln_f_weight), f32(model.ln_f_bias), 1, C, eps);
+            kernels::layernorm_row(&h[static_cast<int64_t>(i) * C], &x_[static_cast<int64_t>(logit_rows[i]) * C], f32(model.ln_f_weight),
+                                   f32(model.ln_f_bias), C, eps);
         int v0, v1;
         kernels::gemv_slice(V, t, nt, v0, v1);
         kernels::rows_dot_rows(logits_.data(), V, h.data(), n, wte, C, v0, v1);
