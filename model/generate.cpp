@@ -192,6 +192,8 @@ void KVCache::forward_rows(const GPT& model, const std::vector<int>& row_seq, co
     }
     auto panels = [&](int l, int m) { return use_panels ? packed_[l * 4 + m].get() : nullptr; };
 
+    bool one_row_each = true;  // no two rows of the same sequence (a sequence's rows are consecutive)
+    for (int r = 1; r < R; r++) one_row_each = one_row_each && row_seq[r] != row_seq[r - 1];
 #pragma omp parallel num_threads(team_size_for(C))
     {
         const int t = kernels::thread_id(), nt = kernels::team_size();
@@ -232,17 +234,27 @@ void KVCache::forward_rows(const GPT& model, const std::vector<int>& row_seq, co
             layernorm(blk.ln_1_weight, blk.ln_1_bias);
             linear(qkv_.data(), 3 * C, h.data(), ldC, blk.c_attn_weight, blk.c_attn_bias, false, panels(l, 0));  // (R, 3C)
 #pragma omp barrier
-            // Every new row's key and value go into the cache before any row attends: a prompt's
-            // rows attend over each other.
+            // Row r (sequence b at position p) attends over keys 0..p of sequence b, its own included.
+            auto attend_row = [&](int r, int hd) {
+                attend(&y_[static_cast<int64_t>(r) * ldC + hd * HS], &qkv_[static_cast<int64_t>(r) * 3 * C + hd * HS],
+                       head_keys(l, row_seq[r], hd), head_values(l, row_seq[r], hd), row_pos[r] + 1, HS, scale);
+            };
+            auto store_row = [&](int r, int hd) { store_kv(l, row_seq[r], row_pos[r], hd, &qkv_[static_cast<int64_t>(r) * 3 * C]); };
+            if (one_row_each) {  // decoding: each row needs only its own new key and value, so one pass
+#pragma omp for collapse(2) schedule(dynamic)
+                for (int r = 0; r < R; r++)
+                    for (int hd = 0; hd < NH; hd++) {
+                        store_row(r, hd);
+                        attend_row(r, hd);
+                    }
+            } else {  // a prompt's rows attend over each other: every key and value stored first
 #pragma omp for schedule(static)
-            for (int r = 0; r < R; r++)
-                for (int hd = 0; hd < NH; hd++) store_kv(l, row_seq[r], row_pos[r], hd, &qkv_[static_cast<int64_t>(r) * 3 * C]);
-            // Row r (sequence b at position p) attends over keys 0..p of sequence b.
+                for (int r = 0; r < R; r++)
+                    for (int hd = 0; hd < NH; hd++) store_row(r, hd);
 #pragma omp for collapse(2) schedule(dynamic)  // rows differ in length: dynamic
-            for (int r = 0; r < R; r++)
-                for (int hd = 0; hd < NH; hd++)
-                    attend(&y_[static_cast<int64_t>(r) * ldC + hd * HS], &qkv_[static_cast<int64_t>(r) * 3 * C + hd * HS],
-                           head_keys(l, row_seq[r], hd), head_values(l, row_seq[r], hd), row_pos[r] + 1, HS, scale);
+                for (int r = 0; r < R; r++)
+                    for (int hd = 0; hd < NH; hd++) attend_row(r, hd);
+            }
             // (the end of an omp for is a barrier)
             linear(x_.data(), C, y_.data(), ldC, blk.attn_c_proj_weight, blk.attn_c_proj_bias, true, panels(l, 1));  // residual
 #pragma omp barrier
