@@ -177,7 +177,9 @@ inline void rows_block(float* out, int ldo, const float* in, int ldi, const floa
     for (int r = 0; r < RB; r++)
         for (int u = 0; u < kColBlock; u++) acc[r][u] = out[(int64_t)r * ldo + u];
     for (int k = 0; k < K; k++, w += w_stride) {  // w: row k of the panel
-        if (w_stride != kColBlock) __builtin_prefetch(w + 16 * w_stride);  // in place: fetch ahead
+        // Fetch ahead: 16 rows in place, 32 rows (2 KB) of a packed panel (small's batch-16
+        // generation without the wide kernel: 200 -> 178 ms a call).
+        __builtin_prefetch(w + (w_stride != kColBlock ? 16 : 32) * w_stride);
         for (int r = 0; r < RB; r++) {
             const float x = in[(int64_t)r * ldi + k];
 #pragma omp simd
