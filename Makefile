@@ -21,7 +21,9 @@ BUILD    ?= build
 
 # -march=native, but without AVX-512: g++ 12.2 (Debian 12) miscompiles with -mavx512f
 # (`const std::vector<double> v = {5,5,5,0};` reads back as 5 5 5 5 at -O2 on an AVX-512
-# CPU). AVX2 + FMA keeps the vectorised kernels; OpenBLAS brings its own AVX-512 code.
+# CPU). AVX2 + FMA keeps the vectorised kernels; OpenBLAS brings its own AVX-512 code, and so
+# does one kernel of ours (kernels::rows_block_wide, inference's batched products), compiled
+# with __attribute__((target("avx512f"))) alone and chosen at run time.
 ifneq ($(NATIVE),0)
   CXXFLAGS += -march=native -mno-avx512f
 endif
