@@ -119,6 +119,18 @@ void matmul_naive(T* C, const T* A, const T* B, int M, int N, int K, bool ta, bo
         }
 }
 
+// a * b + c for inference's products: rounded once where the build targets FMA (the AVX-512
+// kernel below uses _mm512_fmadd_ps), so gemv_columns, rows_block and rows_block_wide give
+// the same bits at any optimisation level (g++ fuses a plain a * b + c by itself only from -O2:
+// the -O1 sanitizer build had a batch's logits differ from a lone sequence's in the last bit).
+template <typename T> inline T mul_add(T a, T b, T c) {
+#ifdef __FMA__
+    return std::fma(a, b, c);
+#else
+    return a * b + c;
+#endif
+}
+
 // Matrix-vector product on a slice of output columns, for decoding one token:
 // y[n0:n1] += x (K) @ W[:, n0:n1], W (K, N) row-major (how our linear weights are stored).
 // 64 accumulators (eight AVX registers for float) stay in registers while the rows of W stream
@@ -135,11 +147,11 @@ template <typename T> void gemv_columns(T* y, const T* x, const T* W, int K, int
             for (int k = 0; k < K; k++, w += N) {
                 const T xk = x[k];
 #pragma omp simd
-                for (int u = 0; u < kGemvBlock; u++) acc[u] += xk * w[u];
+                for (int u = 0; u < kGemvBlock; u++) acc[u] = mul_add(xk, w[u], acc[u]);
             }
         } else {  // the last, partial block
             for (int k = 0; k < K; k++, w += N)
-                for (int u = 0; u < m; u++) acc[u] += x[k] * w[u];
+                for (int u = 0; u < m; u++) acc[u] = mul_add(x[k], w[u], acc[u]);
         }
         std::copy(acc, acc + m, y + n);
     }
@@ -183,7 +195,7 @@ inline void rows_block(float* out, int ldo, const float* in, int ldi, const floa
         for (int r = 0; r < RB; r++) {
             const float x = in[(int64_t)r * ldi + k];
 #pragma omp simd
-            for (int u = 0; u < kColBlock; u++) acc[r][u] += x * w[u];
+            for (int u = 0; u < kColBlock; u++) acc[r][u] = mul_add(x, w[u], acc[r][u]);
         }
     }
     for (int r = 0; r < RB; r++)
@@ -196,7 +208,9 @@ inline void rows_block(float* out, int ldo, const float* in, int ldi, const floa
 // a batch of 16; small's batch-16 products ~130 -> ~180 GFLOP/s on 2 threads). The same
 // multiply-adds in the same order per column (one fused multiply-add per k, k ascending), so
 // the same bits as rows_block and gemv_columns.
-#if defined(__x86_64__) && defined(__GNUC__)
+// (Only in builds that target FMA, where mul_add is one fused operation too: without it, e.g.
+// NATIVE=0, the portable kernels round twice and the wide one would not give the same bits.)
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__FMA__)
 #define SR_WIDE_KERNEL 1
 template <int RB>
 __attribute__((target("avx512f"))) inline void rows_block_wide(float* out, int ldo, const float* in, int ldi,
