@@ -221,6 +221,23 @@ TEST_CASE("layernorm output has zero mean and unit variance per row", "[tensor]"
     }
 }
 
+TEST_CASE("inference's one-row layernorm equals the training kernel's", "[tensor]") {
+    // layernorm_row sums in 8 fixed lanes (C = 37: not a multiple of 8; 256: small's width);
+    // against layernorm_forward in double on the same float inputs.
+    for (int C : {5, 37, 256}) {
+        const Tensor x = rnd({3, C}, 11), w = rnd({C}, 12), b = rnd({C}, 13);
+        const Tensor xd = x.to(DType::F64), wd = w.to(DType::F64), bd = b.to(DType::F64);
+        Tensor ref = Tensor::empty({3, C}, DType::F64), m = Tensor::empty({3}, DType::F64), r = Tensor::empty({3}, DType::F64);
+        kernels::layernorm_forward<double>(ref.data<double>(), m.data<double>(), r.data<double>(), xd.data<double>(), wd.data<double>(),
+                                           bd.data<double>(), 3, C, 1e-5);
+        for (int i = 0; i < 3; i++) {
+            std::vector<float> out(C);
+            kernels::layernorm_row(out.data(), x.data<float>() + i * C, w.data<float>(), b.data<float>(), C, 1e-5f);
+            for (int c = 0; c < C; c++) CHECK(std::fabs(out[c] - ref.data<double>()[i * C + c]) < 1e-5);
+        }
+    }
+}
+
 TEST_CASE("our random generator gives fixed numbers for a seed", "[tensor]") {
     Rng a(42), b(42), c(43);
     const uint64_t first = a.next_u64();
