@@ -250,7 +250,9 @@ inline bool& wide_kernel_enabled() {
 inline void rows_columns(float* out, int ldo, const float* in, int ldi, const float* W, const float* packed, int R, int K,
                          int N, int n0, int n1) {
     if (R == 1 && !packed) return gemv_columns<float>(out, in, W, K, N, n0, n1);  // wider blocks, same sums
+#ifdef SR_WIDE_KERNEL
     const bool wide = packed && wide_kernel_enabled();
+#endif
     for (int c0 = 0; c0 < R; c0 += kRowChunk) {
         const int c1 = std::min(R, c0 + kRowChunk);
         int n = n0;
