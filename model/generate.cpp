@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "autograd/ops.h"
@@ -63,77 +64,63 @@ void KVCache::store_kv(int l, int b, int p, int hd, const float* qkv) {
     std::copy(v, v + HS, head_values(l, b, hd) + static_cast<int64_t>(p) * HS);
 }
 
+// Scores of one query against NT full tiles of keys (tiles contiguous, (HS, 16) each):
+// att[16 t + u] = scale * sum_i q[i] k[i][u] of tile t, i ascending.
+template <int NT>
+static void score_tiles(float* att, const float* q, const float* tiles, int HS, float scale) {
+    float acc[NT][kKeyTile] = {};
+    for (int i = 0; i < HS; i++)
+        for (int t = 0; t < NT; t++) {
+            const float* ki = tiles + (static_cast<int64_t>(t) * HS + i) * kKeyTile;
+#pragma omp simd
+            for (int u = 0; u < kKeyTile; u++) acc[t][u] += q[i] * ki[u];
+        }
+    for (int t = 0; t < NT; t++)
+        for (int u = 0; u < kKeyTile; u++) att[t * kKeyTile + u] = acc[t][u] * scale;
+}
+
+// W output channels of the weighted sum of values: out[u] = inv * sum_j att[j] v[j][u], j
+// ascending; v (n, HS) row-major, already offset to the first of the W channels.
+template <int W>
+static void weigh_values(float* out, const float* att, const float* v, int n, int HS, float inv) {
+    float acc[W] = {};
+    for (int j = 0; j < n; j++) {
+        const float* vj = v + static_cast<int64_t>(j) * HS;
+#pragma omp simd
+        for (int u = 0; u < W; u++) acc[u] += att[j] * vj[u];
+    }
+    for (int u = 0; u < W; u++) out[u] = acc[u] * inv;
+}
+
 // One query of one head over n cached positions: out (HS) = softmax(scale * q . keys) @ values,
 // kt the head's keys in tiles, vh (T, HS) its values. Both products keep their accumulators in
-// registers across the inner loop, four AVX registers at a time: each is a chain of dependent
-// multiply-adds (4 cycles each), so one chain per register would leave the core waiting.
-// Every score and every output channel is still summed in one fixed order.
+// registers across the inner loop, four AVX registers at a time (two key tiles, or 32 value
+// channels): each is a chain of dependent multiply-adds (4 cycles each), so one chain per
+// register would leave the core waiting. Every score and every output channel is still summed
+// in one fixed order.
 static void attend(float* out, const float* q, const float* kt, const float* vh, int n, int HS, float scale) {
     float att[kMaxContext];  // scores over at most T positions (checked when the cache is made)
-    // att[j] = scale * sum_i q[i] k[j][i]: two full tiles of keys at a time, then one
+    auto tile = [&](int j0) { return kt + static_cast<int64_t>(j0 / kKeyTile) * HS * kKeyTile; };
     int j0 = 0;
-    for (; j0 + 2 * kKeyTile <= n; j0 += 2 * kKeyTile) {
-        const float* t0 = kt + static_cast<int64_t>(j0 / kKeyTile) * HS * kKeyTile;
-        const float* t1 = t0 + HS * kKeyTile;
-        float a0[kKeyTile] = {}, a1[kKeyTile] = {};
-        for (int i = 0; i < HS; i++) {
-#pragma omp simd
-            for (int u = 0; u < kKeyTile; u++) {
-                a0[u] += q[i] * t0[i * kKeyTile + u];
-                a1[u] += q[i] * t1[i * kKeyTile + u];
-            }
-        }
-        for (int u = 0; u < kKeyTile; u++) {
-            att[j0 + u] = a0[u] * scale;
-            att[j0 + kKeyTile + u] = a1[u] * scale;
-        }
-    }
-    for (; j0 < n; j0 += kKeyTile) {
-        const float* tile = kt + static_cast<int64_t>(j0 / kKeyTile) * HS * kKeyTile;
-        const int m = std::min(kKeyTile, n - j0);  // the last tile may be partly filled (and the rest unwritten)
+    for (; j0 + 2 * kKeyTile <= n; j0 += 2 * kKeyTile) score_tiles<2>(att + j0, q, tile(j0), HS, scale);
+    for (; j0 + kKeyTile <= n; j0 += kKeyTile) score_tiles<1>(att + j0, q, tile(j0), HS, scale);
+    if (j0 < n) {  // the last tile, partly filled (the rest of it is unwritten)
+        const int m = n - j0;
         float acc[kKeyTile] = {};
-        if (m == kKeyTile) {
-            for (int i = 0; i < HS; i++) {
-#pragma omp simd
-                for (int u = 0; u < kKeyTile; u++) acc[u] += q[i] * tile[i * kKeyTile + u];
-            }
-        } else {
-            for (int i = 0; i < HS; i++)
-                for (int u = 0; u < m; u++) acc[u] += q[i] * tile[i * kKeyTile + u];
-        }
+        for (int i = 0; i < HS; i++)
+            for (int u = 0; u < m; u++) acc[u] += q[i] * tile(j0)[i * kKeyTile + u];
         for (int u = 0; u < m; u++) att[j0 + u] = acc[u] * scale;
     }
-    float mx = att[0];
-    for (int j = 1; j < n; j++) mx = std::max(mx, att[j]);
+    float mx = -std::numeric_limits<float>::infinity();
+    for (int j = 0; j < n; j++) mx = std::max(mx, att[j]);
     float sum = 0;
 #pragma omp simd reduction(+ : sum)
     for (int j = 0; j < n; j++) sum += (att[j] = fastmath::exp(att[j] - mx));
     const float inv = 1.0f / sum;
-    // out = sum_j softmax_j v[j]: 32 channels at a time (a whole row of a 32-wide head), then 16
     int i0 = 0;
-    for (; i0 + 32 <= HS; i0 += 32) {
-        float acc[32] = {};
-        for (int j = 0; j < n; j++) {
-            const float* vj = vh + static_cast<int64_t>(j) * HS + i0;
-#pragma omp simd
-            for (int u = 0; u < 32; u++) acc[u] += att[j] * vj[u];
-        }
-        for (int u = 0; u < 32; u++) out[i0 + u] = acc[u] * inv;
-    }
-    for (; i0 + 16 <= HS; i0 += 16) {
-        float acc[16] = {};
-        for (int j = 0; j < n; j++) {
-            const float* vj = vh + static_cast<int64_t>(j) * HS + i0;
-#pragma omp simd
-            for (int u = 0; u < 16; u++) acc[u] += att[j] * vj[u];
-        }
-        for (int u = 0; u < 16; u++) out[i0 + u] = acc[u] * inv;
-    }
-    for (; i0 < HS; i0++) {  // the remaining channels
-        float a = 0;
-        for (int j = 0; j < n; j++) a += att[j] * vh[static_cast<int64_t>(j) * HS + i0];
-        out[i0] = a * inv;
-    }
+    for (; i0 + 32 <= HS; i0 += 32) weigh_values<32>(out + i0, att, vh + i0, n, HS, inv);
+    for (; i0 + 16 <= HS; i0 += 16) weigh_values<16>(out + i0, att, vh + i0, n, HS, inv);
+    for (; i0 < HS; i0++) weigh_values<1>(out + i0, att, vh + i0, n, HS, inv);  // the remaining channels
 }
 
 // Matrix m of a block: 0 c_attn, 1 attn.c_proj, 2 c_fc, 3 mlp.c_proj, each (in, out).
@@ -269,7 +256,7 @@ void KVCache::forward_rows(const GPT& model, const std::vector<int>& row_seq, co
 #pragma omp barrier
         }
         // Final layernorm of the wanted rows and the tied head: logits = h @ wte^T, the
-        // vocabulary shared out.
+        // vocabulary shared out (h now holds (n, C) contiguous, as rows_dot_rows reads it).
         for (int i = 0; i < n; i++)
             kernels::layernorm_row(&h[static_cast<int64_t>(i) * C], &x_[static_cast<int64_t>(logit_rows[i]) * C], f32(model.ln_f_weight),
                                    f32(model.ln_f_bias), C, eps);
