@@ -22,6 +22,7 @@
 #include "autograd/ops.h"
 #include "model/bench.h"
 #include "tensor/kernels.h"
+#include "tensor/kernels_inference.h"
 #include "tensor/ops.h"
 #include "tensor/runtime.h"
 

@@ -8,6 +8,7 @@
 
 #include "autograd/ops.h"
 #include "tensor/kernels.h"
+#include "tensor/kernels_inference.h"
 #include "tensor/ops.h"
 
 namespace sr {

@@ -5,6 +5,7 @@
 
 #include "tensor/cuda.h"
 #include "tensor/kernels.h"
+#include "tensor/kernels_inference.h"
 #include "tensor/ops.h"
 
 using namespace sr;
