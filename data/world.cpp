@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -51,6 +52,10 @@ Preset load_preset(const std::string& name_or_path) {
         }
         p.knobs["compare"].num_max = 9;
         p.knobs["sort_numbers"].num_max = 9;
+        // count_items' answer is the list length: with 3-item lists it was always "3" (a
+        // model scored without counting), so its lists take 2..5 items
+        p.knobs["count_items"].list_min = 2;
+        p.knobs["count_items"].list_max = 5;
         return p;
     }
     if (name_or_path == "hard") {
@@ -75,6 +80,8 @@ Preset load_preset(const std::string& name_or_path) {
         p.n_eft = j.value("n_eft", p.n_eft);
         p.n_heldout_if = j.value("n_heldout_if", p.n_heldout_if);
         p.n_heldout_rm = j.value("n_heldout_rm", p.n_heldout_rm);
+        p.n_dev_if = j.value("n_dev_if", p.n_dev_if);
+        p.n_dev_rm = j.value("n_dev_rm", p.n_dev_rm);
         p.corpus_bytes = j.value("corpus_bytes", p.corpus_bytes);
         if (j.contains("knobs")) {
             for (auto& [fam, kj] : j["knobs"].items()) {
@@ -107,6 +114,8 @@ std::string preset_to_json(const Preset& p) {
     j["n_eft"] = p.n_eft;
     j["n_heldout_if"] = p.n_heldout_if;
     j["n_heldout_rm"] = p.n_heldout_rm;
+    j["n_dev_if"] = p.n_dev_if;
+    j["n_dev_rm"] = p.n_dev_rm;
     j["corpus_bytes"] = p.corpus_bytes;
     ojson knobs;
     for (const auto& f : family_names()) {
@@ -124,6 +133,15 @@ std::string preset_to_json(const Preset& p) {
 static const int kReservePercent = 15;
 
 bool is_reserved_instance(const std::string& key) { return fnv1a64("heldout|" + key) % 100 < (uint64_t)kReservePercent; }
+
+// A reserved instance is a dev instance when a second, independent hash puts it in the first
+// 40% (so about 6% of the space is dev, 9% test): fixed by the key alone, like the reservation.
+static const int kDevPercentOfReserved = 40;
+
+Slice instance_slice(const std::string& key) {
+    if (!is_reserved_instance(key)) return Slice::Train;
+    return fnv1a64("dev|" + key) % 100 < (uint64_t)kDevPercentOfReserved ? Slice::Dev : Slice::Test;
+}
 
 bool overlaps_heldout(const std::string& prompt) {
     auto t = parse_task(prompt);
@@ -194,15 +212,22 @@ static std::vector<std::string> random_args(const std::string& fam, const Knobs&
     return {rng.pick(table).subject};
 }
 
-// A random task of a family whose instance is (reserved == want_reserved).
-static Task sample_task(const std::string& fam, const Preset& p, Rng& rng, bool want_reserved) {
+static const char* slice_name(Slice s) { return s == Slice::Train ? "unreserved" : s == Slice::Dev ? "dev" : "test"; }
+
+// A random task of a family whose instance lies in the slice `want`, or nothing after 10000 tries.
+static std::optional<Task> try_sample_task(const std::string& fam, const Preset& p, Rng& rng, Slice want) {
     for (int tries = 0; tries < 10000; tries++) {
         auto args = random_args(fam, p.knobs.at(fam), rng);
-        if (is_reserved_instance(instance_key(fam, args)) != want_reserved) continue;
+        if (instance_slice(instance_key(fam, args)) != want) continue;
         return make_task(fam, args, (int)rng.range(0, num_phrasings(fam) - 1));
     }
-    throw std::runtime_error("world: no " + std::string(want_reserved ? "reserved" : "unreserved") + " instance of " +
-                             fam + " in 10000 tries. HINT: widen the preset's knobs for " + fam);
+    return std::nullopt;
+}
+
+static Task sample_task(const std::string& fam, const Preset& p, Rng& rng, Slice want) {
+    if (auto t = try_sample_task(fam, p, rng, want)) return *t;
+    throw std::runtime_error("world: no " + std::string(slice_name(want)) + " instance of " + fam +
+                             " in 10000 tries. HINT: widen the preset's knobs for " + fam);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -485,7 +510,7 @@ static std::string make_corpus(const Preset& p, uint64_t seed) {
     const auto& fams = family_names();
     std::string out;
     out.reserve((size_t)p.corpus_bytes + 4096);
-    auto any_task = [&]() { return sample_task(rng.pick(fams), p, rng, false); };
+    auto any_task = [&]() { return sample_task(rng.pick(fams), p, rng, Slice::Train); };
     auto can_spell = [&](const Task& t) {
         const std::string& w = t.family == "count_letter" ? t.args[1] : t.args[0];
         return usable("spell", {w});
@@ -555,14 +580,18 @@ static std::string jsonl(const std::vector<ojson>& rows) {
 }
 
 // n distinct prompts, families in turn (a family whose pool runs dry gives its turn away)
-static std::vector<Task> distinct_tasks(const Preset& p, Rng& rng, int n, bool reserved) {
+// (the dev slice is small: a family with no dev instance at all at this preset is skipped)
+static std::vector<Task> distinct_tasks(const Preset& p, Rng& rng, int n, Slice slice) {
     const auto& fams = family_names();
     std::vector<Task> out;
-    std::set<std::string> seen;
+    std::set<std::string> seen, empty;
     for (int i = 0; (int)out.size() < n && i < n * 4; i++) {
         const std::string& fam = fams[(size_t)i % fams.size()];
+        if (empty.count(fam)) continue;
         for (int tries = 0; tries < 200; tries++) {
-            Task t = sample_task(fam, p, rng, reserved);
+            std::optional<Task> maybe = slice == Slice::Dev ? try_sample_task(fam, p, rng, slice) : sample_task(fam, p, rng, slice);
+            if (!maybe) { empty.insert(fam); break; }
+            Task t = *maybe;
             if (!seen.insert(t.prompt).second) continue;
             out.push_back(t);
             break;
@@ -574,7 +603,7 @@ static std::vector<Task> distinct_tasks(const Preset& p, Rng& rng, int n, bool r
 static std::vector<ojson> make_ift(const Preset& p, uint64_t seed) {
     Rng rng(seed ^ 0x1F7ULL);
     std::vector<ojson> rows;
-    for (const Task& t : distinct_tasks(p, rng, p.n_ift, false))
+    for (const Task& t : distinct_tasks(p, rng, p.n_ift, Slice::Train))
         rows.push_back({{"prompt", t.prompt}, {"response", t.answer}, {"family", t.family}});
     return rows;
 }
@@ -589,8 +618,8 @@ static std::vector<ojson> make_eft(const Preset& p, uint64_t seed) {
         for (int tries = 0; tries < 60 && !done; tries++) {
             // round-robin families; move on to the next family when one cannot reach this level
             const std::string& fam = fams[(size_t)(i / 6 + tries) % fams.size()];
-            Task t = sample_task(fam, p, rng, false);
-            Task other = sample_task(fams[(size_t)rng.range(0, (long)fams.size() - 1)], p, rng, false);
+            Task t = sample_task(fam, p, rng, Slice::Train);
+            Task other = sample_task(fams[(size_t)rng.range(0, (long)fams.size() - 1)], p, rng, Slice::Train);
             auto pool = corrupt(t, other, rng);
             rng.shuffle(pool);
             for (const auto& r : pool) {
@@ -607,24 +636,29 @@ static std::vector<ojson> make_eft(const Preset& p, uint64_t seed) {
     return rows;
 }
 
-static std::vector<ojson> make_heldout_if(const Preset& p, uint64_t seed) {
-    Rng rng(seed ^ 0x4E1DULL);
+// Instruction-following prompts of one reserved slice (test: heldout_if, dev: dev_if).
+static std::vector<ojson> make_if_set(const Preset& p, uint64_t seed, Slice slice) {
+    Rng rng(seed ^ (slice == Slice::Test ? 0x4E1DULL : 0xDE1DULL));
     std::vector<ojson> rows;
-    for (const Task& t : distinct_tasks(p, rng, p.n_heldout_if, true))
+    for (const Task& t : distinct_tasks(p, rng, slice == Slice::Test ? p.n_heldout_if : p.n_dev_if, slice))
         rows.push_back({{"prompt", t.prompt}, {"answer", t.answer}, {"family", t.family}});
     return rows;
 }
 
-static std::vector<ojson> make_heldout_rm(const Preset& p, uint64_t seed) {
-    Rng rng(seed ^ 0x4E2DULL);
+// Reward-modelling items of one reserved slice (test: heldout_rm, dev: dev_rm).
+static std::vector<ojson> make_rm_set(const Preset& p, uint64_t seed, Slice slice) {
+    Rng rng(seed ^ (slice == Slice::Test ? 0x4E2DULL : 0xDE2DULL));
     const auto& fams = family_names();
+    const int n = slice == Slice::Test ? p.n_heldout_rm : p.n_dev_rm;
     std::vector<ojson> rows;
     std::set<std::string> seen;
-    for (int i = 0; (int)rows.size() < p.n_heldout_rm && i < p.n_heldout_rm * 200; i++) {
+    for (int i = 0; (int)rows.size() < n && i < n * 200; i++) {
         const std::string& fam = fams[(size_t)i % fams.size()];
-        Task t = sample_task(fam, p, rng, true);
+        const std::optional<Task> maybe = try_sample_task(fam, p, rng, slice);
+        if (!maybe) continue;  // no instance of this family in the slice (small dev slices)
+        const Task& t = *maybe;
         if (seen.count(t.prompt)) continue;
-        Task other = sample_task(fams[(size_t)rng.range(0, (long)fams.size() - 1)], p, rng, false);
+        Task other = sample_task(fams[(size_t)rng.range(0, (long)fams.size() - 1)], p, rng, Slice::Train);
         auto pool = corrupt(t, other, rng);
         rng.shuffle(pool);
         std::map<int, std::string> by_score;  // one response per distinct score
@@ -651,7 +685,8 @@ void generate_world(const Preset& preset, uint64_t seed, const std::string& out_
     std::vector<std::pair<std::string, std::string>> files;
     std::string corpus = make_corpus(preset, seed);
     auto ift = make_ift(preset, seed), eft = make_eft(preset, seed);
-    auto hif = make_heldout_if(preset, seed), hrm = make_heldout_rm(preset, seed);
+    auto hif = make_if_set(preset, seed, Slice::Test), hrm = make_rm_set(preset, seed, Slice::Test);
+    auto dif = make_if_set(preset, seed, Slice::Dev), drm = make_rm_set(preset, seed, Slice::Dev);
     std::string words = join(word_list(), "\n") + "\n";
     std::string facts = "# family\tsubject\tanswer\n";
     for (const auto& f : colour_facts()) facts += "colour\t" + f.subject + "\t" + f.value + "\n";
@@ -662,9 +697,11 @@ void generate_world(const Preset& preset, uint64_t seed, const std::string& out_
     manifest["preset"] = nlohmann::ordered_json::parse(preset_to_json(preset));
     manifest["families"] = family_names();
     manifest["counts"] = {{"corpus_bytes", corpus.size()}, {"seed_ift", ift.size()}, {"seed_eft", eft.size()},
-                          {"heldout_if", hif.size()}, {"heldout_rm", hrm.size()}};
+                          {"heldout_if", hif.size()}, {"heldout_rm", hrm.size()},
+                          {"dev_if", dif.size()},        {"dev_rm", drm.size()}};
     files = {{"corpus.txt", corpus},           {"seed_ift.jsonl", jsonl(ift)},     {"seed_eft.jsonl", jsonl(eft)},
-             {"heldout_if.jsonl", jsonl(hif)}, {"heldout_rm.jsonl", jsonl(hrm)},   {"words.txt", words},
+             {"heldout_if.jsonl", jsonl(hif)}, {"heldout_rm.jsonl", jsonl(hrm)},   {"dev_if.jsonl", jsonl(dif)},
+             {"dev_rm.jsonl", jsonl(drm)},     {"words.txt", words},
              {"facts.txt", facts},             {"manifest.json", manifest.dump(2) + "\n"}};
     if (!overwrite)
         for (const auto& [name, _] : files)

@@ -7,6 +7,7 @@
 //   seed_eft.jsonl     {"prompt","response","judgement","score","family"}
 //   heldout_if.jsonl   {"prompt","answer","family"}                    (256 lines by default)
 //   heldout_rm.jsonl   {"prompt","family","responses":[...],"scores":[...]}
+//   dev_if.jsonl, dev_rm.jsonl   the same formats, from the dev slice (tuning only)
 //   words.txt, facts.txt, manifest.json   the vocabulary, the knowledge base, what was made
 #pragma once
 
@@ -37,6 +38,8 @@ struct Preset {
     int n_eft = 900;                     // seed EFT examples (balanced over scores 0..5)
     int n_heldout_if = 256;              // held-out instruction-following prompts
     int n_heldout_rm = 120;              // held-out reward-modelling prompts
+    int n_dev_if = 128;                  // dev instruction-following prompts (for tuning; never the test sets)
+    int n_dev_rm = 60;                   // dev reward-modelling prompts
     long corpus_bytes = 3000000;         // corpus size to reach (it stops at the first document past it)
 };
 
@@ -54,6 +57,13 @@ bool is_reserved_instance(const std::string& key);
 // True when prompt parses to a reserved instance: the self-instruct stage drops such prompts.
 // (An unparsable prompt never overlaps.)
 bool overlaps_heldout(const std::string& prompt);
+
+// The reserved slice is split again by a second hash of the key: about 40% of it is *dev*
+// (dev_if.jsonl, dev_rm.jsonl: every tuning choice is made on these) and the rest *test*
+// (heldout_if.jsonl, heldout_rm.jsonl: read only by the final evaluation). Train is everything
+// unreserved: seeds, corpus, and (through overlaps_heldout) the loop's own prompts.
+enum class Slice { Train, Dev, Test };
+Slice instance_slice(const std::string& key);
 
 // ---------------------------------------------------------------------------------------
 // generation

@@ -29,7 +29,8 @@ static std::string tmp_dir(const std::string& tag) { return "/tmp/sr_test_data_"
 static void write_file(const std::string& path, const std::string& s) { std::ofstream(path, std::ios::binary) << s; }
 
 static const std::vector<std::string> kFiles = {"corpus.txt", "seed_ift.jsonl", "seed_eft.jsonl", "heldout_if.jsonl",
-                                               "heldout_rm.jsonl", "words.txt", "facts.txt", "manifest.json"};
+                                               "heldout_rm.jsonl", "dev_if.jsonl", "dev_rm.jsonl", "words.txt", "facts.txt",
+                                               "manifest.json"};
 
 TEST_CASE("the shipped world regenerates byte for byte", "[data][world]") {
     std::string dir = tmp_dir("regen");
@@ -99,6 +100,41 @@ TEST_CASE("shipped seeds agree with the oracle and are balanced", "[data][world]
         CHECK(distinct.size() == h.scores.size());
         for (size_t i = 0; i < h.responses.size(); i++) CHECK(oracle(h.prompt, h.responses[i]).score == h.scores[i]);
     }
+}
+
+TEST_CASE("dev and test sets: disjoint slices of the reserved space, apart from all training data", "[data][world]") {
+    // every test instance is in the test slice, every dev instance in the dev slice
+    std::set<std::string> test_keys, dev_keys;
+    for (const auto& h : load_heldout_if(kWorld + "heldout_if.jsonl")) test_keys.insert(instance_key(*parse_task(h.prompt)));
+    for (const auto& h : load_heldout_rm(kWorld + "heldout_rm.jsonl")) test_keys.insert(instance_key(*parse_task(h.prompt)));
+    for (const auto& h : load_heldout_if(kWorld + "dev_if.jsonl")) dev_keys.insert(instance_key(*parse_task(h.prompt)));
+    for (const auto& h : load_heldout_rm(kWorld + "dev_rm.jsonl")) dev_keys.insert(instance_key(*parse_task(h.prompt)));
+    REQUIRE(dev_keys.size() > 50);
+    for (const auto& k : test_keys) CHECK(instance_slice(k) == Slice::Test);
+    for (const auto& k : dev_keys) {
+        CHECK(instance_slice(k) == Slice::Dev);
+        CHECK(is_reserved_instance(k));  // so self-instruct's overlaps_heldout filter drops dev prompts too
+        CHECK_FALSE(test_keys.count(k));
+    }
+    // nothing the loop trains on is a dev instance
+    for (const auto& e : load_ift(kWorld + "seed_ift.jsonl")) CHECK_FALSE(dev_keys.count(instance_key(*parse_task(e.prompt))));
+    for (const auto& e : load_eft(kWorld + "seed_eft.jsonl")) CHECK_FALSE(dev_keys.count(instance_key(*parse_task(e.prompt))));
+    const std::string corpus = load_corpus(kWorld + "corpus.txt");
+    for (const auto& h : load_heldout_if(kWorld + "dev_if.jsonl")) {
+        INFO(h.prompt);
+        CHECK(overlaps_heldout(h.prompt));
+        CHECK(corpus.find(h.prompt) == std::string::npos);
+    }
+    // the split is a fixed function of the key: about 40% of reserved instances are dev
+    int reserved = 0, dev = 0;
+    for (int a = 0; a < 200; a++)
+        for (int b = 0; b < 20; b++) {
+            const std::string k = "add:" + std::to_string(a) + "," + std::to_string(b);
+            if (!is_reserved_instance(k)) { CHECK(instance_slice(k) == Slice::Train); continue; }
+            reserved++, dev += instance_slice(k) == Slice::Dev;
+        }
+    CHECK(dev > reserved * 30 / 100);
+    CHECK(dev < reserved * 50 / 100);
 }
 
 TEST_CASE("held-out sets overlap neither seeds nor corpus", "[data][world]") {
