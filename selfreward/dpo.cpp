@@ -62,19 +62,33 @@ std::vector<Example> dpo_rows(const DpoPair& pair, int context, bool include_pro
 // ---------------------------------------------------------------------------------------------
 // the loss
 
-Var dpo_loss_from_logps(const Var& pc, const Var& pr, const Tensor& rc, const Tensor& rr, double beta, DpoMetrics* metrics) {
+Var dpo_loss_from_logps(const Var& pc, const Var& pr, const Tensor& rc, const Tensor& rr, double beta, DpoMetrics* metrics,
+                        double nll_weight, const std::vector<double>& chosen_tokens) {
     const int64_t n = pc->data.numel();
     if (n == 0 || pr->data.numel() != n || rc.numel() != n || rr.numel() != n)
         fail("dpo_loss", "log-prob vectors of different or zero lengths. HINT: one chosen and one rejected value per pair");
+    const bool with_nll = nll_weight > 0;
+    if ((with_nll || !chosen_tokens.empty()) && static_cast<int64_t>(chosen_tokens.size()) != n)
+        fail("dpo_loss", "the NLL term needs one token count per chosen response. HINT: pass chosen_tokens of length N");
+    for (double len : chosen_tokens)
+        if (!(len >= 1)) fail("dpo_loss", "a chosen response counts " + std::to_string(len) + " tokens. HINT: every response has at least <|end|>");
     const DType dt = pc->data.dtype();
     const Var ref_c = constant(rc.to(dt)), ref_r = constant(rr.to(dt));  // constants: no gradient to the reference
     const Var chosen_ratio = sub(pc, ref_c), rejected_ratio = sub(pr, ref_r);         // (N) log pi/ref
     const Var logits = mul_scalar(sub(chosen_ratio, rejected_ratio), beta);           // (N) beta * margin
-    const Var loss = mean_all(neg(log_sigmoid(logits)));                              // scalar
+    Var loss = mean_all(neg(log_sigmoid(logits)));                                    // scalar
+    Var nll;                                                                          // scalar: mean NLL per chosen token
+    if (!chosen_tokens.empty()) {
+        std::vector<double> inv(chosen_tokens.size());
+        for (size_t i = 0; i < inv.size(); i++) inv[i] = 1.0 / chosen_tokens[i];
+        nll = neg(mean_all(mul(pc, constant(Tensor::from(inv, {n}, dt)))));          // -mean(pc / |y_w|)
+        if (with_nll) loss = add(loss, mul_scalar(nll, nll_weight));
+    }
     if (metrics) {
         DpoMetrics m;
         m.pairs = static_cast<int>(n);
         m.loss = loss->data.item();
+        m.nll = nll ? nll->data.item() : 0.0;
         for (int64_t i = 0; i < n; i++) {
             const double reward_c = beta * chosen_ratio->data.at(i), reward_r = beta * rejected_ratio->data.at(i);
             m.rewards_chosen += reward_c / n;
@@ -125,9 +139,17 @@ static void check_same_shape(const GPT& policy, const GPT& reference) {
         fail("dpo", "policy and reference models have different configs. HINT: the reference is a copy of the policy before DPO");
 }
 
+// How many of a row's tokens sequence_logprobs counts: mask entries of tokens 1..T (token 0 is
+// never predicted; make_batch keeps at most context + 1 tokens).
+static double counted_tokens(const Example& e, int context) {
+    double n = 0;
+    for (size_t t = 1; t < e.mask.size() && t <= static_cast<size_t>(context); t++) n += e.mask[t];
+    return n;
+}
+
 // The policy's sums for pairs[idx] (differentiable) and the matching reference constants.
 static Var policy_loss(const GPT& policy, const std::vector<DpoPair>& pairs, const std::vector<size_t>& idx, const Tensor& ref_c_all,
-                       const Tensor& ref_r_all, double beta, int pad_id, DpoMetrics* metrics, bool include_prompt) {
+                       const Tensor& ref_r_all, double beta, int pad_id, DpoMetrics* metrics, bool include_prompt, double nll_weight) {
     std::vector<DpoPair> sub_pairs;
     const int64_t k = static_cast<int64_t>(idx.size());
     Tensor rc = Tensor::zeros({k}, ref_c_all.dtype()), rr = Tensor::zeros({k}, ref_r_all.dtype());
@@ -136,13 +158,17 @@ static Var policy_loss(const GPT& policy, const std::vector<DpoPair>& pairs, con
         rc.set(i, ref_c_all.at(static_cast<int64_t>(idx[i])));
         rr.set(i, ref_r_all.at(static_cast<int64_t>(idx[i])));
     }
-    const Var lp = sequence_logprobs(policy, rows_of(sub_pairs, 0, sub_pairs.size(), policy.config().n_positions, include_prompt), pad_id);
+    const int context = policy.config().n_positions;
+    const std::vector<Example> rows = rows_of(sub_pairs, 0, sub_pairs.size(), context, include_prompt);
+    std::vector<double> chosen_tokens(static_cast<size_t>(k));  // rows: k chosen, then k rejected
+    for (int64_t i = 0; i < k; i++) chosen_tokens[i] = std::max(1.0, counted_tokens(rows[i], context));
+    const Var lp = sequence_logprobs(policy, rows, pad_id);
     const Var pc = slice(lp, 0, 0, k), pr = slice(lp, 0, k, 2 * k);  // (k) each
-    return dpo_loss_from_logps(pc, pr, rc, rr, beta, metrics);
+    return dpo_loss_from_logps(pc, pr, rc, rr, beta, metrics, nll_weight, chosen_tokens);
 }
 
 Var dpo_loss(const GPT& policy, const GPT& reference, const std::vector<DpoPair>& pairs, double beta, int pad_id, DpoMetrics* metrics,
-             bool include_prompt) {
+             bool include_prompt, double nll_weight) {
     if (pairs.empty()) fail("dpo_loss", "no preference pairs. HINT: pass at least one pair");
     check_same_shape(policy, reference);
     Tensor rc, rr;
@@ -150,7 +176,7 @@ Var dpo_loss(const GPT& policy, const GPT& reference, const std::vector<DpoPair>
     reference_logprobs(reference, pairs, pad_id, &rc, &rr, include_prompt, static_cast<int>(pairs.size()));
     std::vector<size_t> idx(pairs.size());
     for (size_t i = 0; i < idx.size(); i++) idx[i] = i;
-    return policy_loss(policy, pairs, idx, rc, rr, beta, pad_id, metrics, include_prompt);
+    return policy_loss(policy, pairs, idx, rc, rr, beta, pad_id, metrics, include_prompt, nll_weight);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -185,8 +211,8 @@ DpoResult train_dpo(GPT& policy, const GPT& reference, const std::vector<DpoPair
     const long steps_per_epoch = static_cast<long>((n + B - 1) / B);
     const long total = steps_per_epoch * opt.epochs;
     AdamW optim(policy.parameters(), opt.lr, 0.9, 0.95, 1e-8, opt.weight_decay, policy.decay_flags());
-    std::printf("%s: %zu pairs, %d epochs of %ld steps (batch %d), beta %g, lr %g\n", opt.stage.c_str(), n, opt.epochs, steps_per_epoch,
-                opt.batch, opt.beta, opt.lr);
+    std::printf("%s: %zu pairs, %d epochs of %ld steps (batch %d), beta %g, lr %g, nll weight %g%s\n", opt.stage.c_str(), n, opt.epochs,
+                steps_per_epoch, opt.batch, opt.beta, opt.lr, opt.nll_weight, opt.nll_weight > 0 ? " (DPO+NLL)" : " (plain DPO)");
     std::fflush(stdout);
 
     std::vector<size_t> order(n);
@@ -204,7 +230,7 @@ DpoResult train_dpo(GPT& policy, const GPT& reference, const std::vector<DpoPair
             optim.lr = lr_schedule(step, opt.warmup, total, opt.lr, opt.lr * opt.min_lr_ratio);
             optim.zero_grad();
             DpoMetrics m;
-            const Var loss = policy_loss(policy, pairs, idx, ref_c, ref_r, opt.beta, pad_id, &m, false);
+            const Var loss = policy_loss(policy, pairs, idx, ref_c, ref_r, opt.beta, pad_id, &m, false, opt.nll_weight);
             if (!std::isfinite(m.loss))
                 fail(opt.stage, "loss " + std::to_string(m.loss) + " at step " + std::to_string(step + 1) + "/" + std::to_string(total) +
                                     " (epoch " + std::to_string(epoch + 1) + "): DPO diverged and was stopped. HINT: lower the learning rate or beta");
@@ -219,15 +245,15 @@ DpoResult train_dpo(GPT& policy, const GPT& reference, const std::vector<DpoPair
             const double w = m.pairs;
             acc.loss += w * m.loss, acc.rewards_chosen += w * m.rewards_chosen, acc.rewards_rejected += w * m.rewards_rejected;
             acc.margins += w * m.margins, acc.accuracies += w * m.accuracies, acc.logps_chosen += w * m.logps_chosen;
-            acc.logps_rejected += w * m.logps_rejected, acc.pairs += m.pairs;
+            acc.logps_rejected += w * m.logps_rejected, acc.nll += w * m.nll, acc.pairs += m.pairs;
             norm_sum += norm, acc_steps++;
             const bool last = step + 1 == total;
             if ((step + 1) % opt.log_every == 0 || last) {  // means over the interval, as TRL logs
                 const double p = acc.pairs, dt = std::chrono::duration<double>(clock::now() - t_log).count();
                 std::printf("%s step %5ld/%ld | loss %.4f | rewards/chosen %.4f | rewards/rejected %.4f | margins %.4f | accuracies %.2f"
-                            " | logps/chosen %.2f | logps/rejected %.2f | lr %.2e | norm %.3f | %.1f ms\n",
+                            " | logps/chosen %.2f | logps/rejected %.2f | nll/chosen %.3f | lr %.2e | norm %.3f | %.1f ms\n",
                             opt.stage.c_str(), step + 1, total, acc.loss / p, acc.rewards_chosen / p, acc.rewards_rejected / p, acc.margins / p,
-                            acc.accuracies / p, acc.logps_chosen / p, acc.logps_rejected / p, optim.lr, norm_sum / acc_steps,
+                            acc.accuracies / p, acc.logps_chosen / p, acc.logps_rejected / p, acc.nll / p, optim.lr, norm_sum / acc_steps,
                             dt / acc_steps * 1e3);
                 std::fflush(stdout);
                 append_jsonl(opt.metrics_path, json{{"stage", opt.stage},
@@ -240,6 +266,8 @@ DpoResult train_dpo(GPT& policy, const GPT& reference, const std::vector<DpoPair
                                                     {"rewards/accuracies", acc.accuracies / p},
                                                     {"logps/chosen", acc.logps_chosen / p},
                                                     {"logps/rejected", acc.logps_rejected / p},
+                                                    {"nll/chosen", acc.nll / p},
+                                                    {"nll_weight", opt.nll_weight},
                                                     {"lr", optim.lr},
                                                     {"grad_norm", norm_sum / acc_steps},
                                                     {"beta", opt.beta}}

@@ -9,6 +9,16 @@
 // training; its log-probabilities are constants (computed under NoGrad, once per pair).
 // Logged like TRL: rewards/chosen, rewards/rejected (beta times the log-ratio), margins,
 // accuracies (strictly greater; ties count as wrong), logps/chosen, logps/rejected.
+//
+// DPO+NLL (RPO, Pang et al. 2024, "Iterative Reasoning Preference Optimization"): with
+// nll_weight = alpha > 0 the loss adds alpha times the chosen response's negative
+// log-likelihood per token,
+//
+//   L = L_DPO + alpha * mean over pairs of ( -log p(y_w|x) / |y_w| ),
+//
+// which keeps DPO from lowering the chosen answers' own likelihood (plain DPO only asks that
+// chosen rise RELATIVE to rejected; both may fall: "likelihood displacement"). alpha = 0 is
+// the paper's plain DPO.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -40,13 +50,17 @@ std::vector<Example> dpo_rows(const DpoPair& pair, int context, bool include_pro
 // Means over the pairs, under TRL's names (rewards/chosen = beta * (logp(y_w) - logp_ref(y_w))).
 struct DpoMetrics {
     double loss = 0, rewards_chosen = 0, rewards_rejected = 0, margins = 0, accuracies = 0, logps_chosen = 0, logps_rejected = 0;
+    double nll = 0;  // the chosen responses' mean NLL per token (logged whatever nll_weight is)
     int pairs = 0;
 };
 
 // The loss formula alone, on sequence log-probabilities (each (N)): mean over pairs of
-// -log_sigmoid(beta * ((pc - rc) - (pr - rr))). ref_* are constants. Fills metrics if given.
+// -log_sigmoid(beta * ((pc - rc) - (pr - rr))), plus nll_weight * mean(-pc / chosen_tokens)
+// when nll_weight > 0 (chosen_tokens: each chosen response's counted tokens, (N) values >= 1;
+// may be empty when nll_weight is 0). ref_* are constants. Fills metrics if given.
 Var dpo_loss_from_logps(const Var& policy_chosen, const Var& policy_rejected, const Tensor& ref_chosen, const Tensor& ref_rejected,
-                        double beta, DpoMetrics* metrics = nullptr);
+                        double beta, DpoMetrics* metrics = nullptr, double nll_weight = 0,
+                        const std::vector<double>& chosen_tokens = {});
 
 // The reference's sequence log-probabilities of every pair's chosen and rejected response
 // (each (N), computed under NoGrad, `batch` pairs per forward pass).
@@ -57,10 +71,11 @@ void reference_logprobs(const GPT& reference, const std::vector<DpoPair>& pairs,
 // nothing flows back into it. include_prompt=true also counts the prompt tokens in every
 // sequence log-prob (only for the masking test: the loss must not change, the rewards must).
 Var dpo_loss(const GPT& policy, const GPT& reference, const std::vector<DpoPair>& pairs, double beta, int pad_id,
-             DpoMetrics* metrics = nullptr, bool include_prompt = false);
+             DpoMetrics* metrics = nullptr, bool include_prompt = false, double nll_weight = 0);
 
 struct DpoOptions {
     double beta = 0.1;
+    double nll_weight = 0;    // alpha of DPO+NLL (RPO); 0 = plain DPO (the paper's recipe)
     double lr = 1e-4;
     double min_lr_ratio = 0.1;
     int epochs = 2;
