@@ -13,7 +13,8 @@
 
 namespace sr {
 
-// Legend: R = rows (new tokens across the batch), C = channels, V = vocab, T = context.
+// Legend: R = rows (new tokens across the batch), C = channels, V = vocab, T = context,
+// L = layers, NH = heads, HS = head size (C / NH).
 
 // Keys are kept in tiles of kKeyTile positions: a position's key goes to tile p / kKeyTile,
 // stored (HS, kKeyTile), so the scores of a query against 16 keys read one contiguous 2 KB
@@ -124,9 +125,96 @@ static void attend(float* out, const float* q, const float* kt, const float* vh,
     for (; i0 < HS; i0++) weigh_values<1>(out + i0, att, vh + i0, n, HS, inv);  // the remaining channels
 }
 
-// Matrix m of a block: 0 c_attn, 1 attn.c_proj, 2 c_fc, 3 mlp.c_proj, each (in, out).
-static const Var& layer_matrix(const Block& blk, int m) {
-    return m == 0 ? blk.c_attn_weight : m == 1 ? blk.attn_c_proj_weight : m == 2 ? blk.c_fc_weight : blk.mlp_c_proj_weight;
+// ---------------------------------------------------------------------------------------------
+// The reference: KV-cache inference in plain loops, one sequence on one thread. Read this first;
+// KVCache::forward_rows below computes the same numbers fast, and a test ([generate]) checks
+// that the two agree on several shapes.
+
+KVCacheReference::KVCacheReference(const GPTConfig& config)
+    : config_(config), keys_(static_cast<size_t>(config.n_layer) * config.n_positions * config.n_embd),
+      values_(keys_.size()) {}
+
+// out (N) = in (K) @ w (K, N) + bias (N)
+static void linear_row(float* out, const float* in, const Var& w, const Var& bias) {
+    const int K = static_cast<int>(w->data.size(0)), N = static_cast<int>(w->data.size(1));
+    for (int j = 0; j < N; j++) {
+        float s = f32(bias)[j];
+        for (int k = 0; k < K; k++) s += in[k] * f32(w)[static_cast<int64_t>(k) * N + j];
+        out[j] = s;
+    }
+}
+// out (C) = (x - mean) / sqrt(var + eps) * weight + bias
+static void layernorm_plain(float* out, const float* x, const Var& weight, const Var& bias, int C, float eps) {
+    float m = 0, v = 0;
+    for (int c = 0; c < C; c++) m += x[c] / C;
+    for (int c = 0; c < C; c++) v += (x[c] - m) * (x[c] - m) / C;
+    for (int c = 0; c < C; c++) out[c] = (x[c] - m) / std::sqrt(v + eps) * f32(weight)[c] + f32(bias)[c];
+}
+
+std::vector<float> KVCacheReference::forward(const GPT& model, const std::vector<int>& tokens) {
+    const int C = config_.n_embd, V = config_.vocab_size, NH = config_.n_head, HS = C / NH, T = config_.n_positions;
+    const int n = static_cast<int>(tokens.size());
+    const float eps = static_cast<float>(config_.layer_norm_epsilon);
+    if (len_ + n > T) fail("KVCacheReference::forward", "the sequence would exceed the context of " + std::to_string(T));
+    std::vector<float> logits(static_cast<size_t>(n) * V), x(C), ln(C), qkv(3 * C), y(C), fc(4 * C), att(T);
+    for (int i = 0; i < n; i++) {
+        const int p = len_ + i;  // this token's position
+        for (int c = 0; c < C; c++) x[c] = f32(model.wte)[static_cast<int64_t>(tokens[i]) * C + c] + f32(model.wpe)[static_cast<int64_t>(p) * C + c];
+        for (int l = 0; l < config_.n_layer; l++) {
+            const Block& blk = model.h[l];
+            float* keys = &keys_[static_cast<size_t>(l) * T * C];  // (T, C) this layer's cache
+            float* values = &values_[static_cast<size_t>(l) * T * C];
+            layernorm_plain(ln.data(), x.data(), blk.ln_1_weight, blk.ln_1_bias, C, eps);
+            linear_row(qkv.data(), ln.data(), blk.c_attn_weight, blk.c_attn_bias);  // q, k, v (C each)
+            std::copy(&qkv[C], &qkv[2 * C], keys + static_cast<int64_t>(p) * C);     // cache this position's key
+            std::copy(&qkv[2 * C], &qkv[3 * C], values + static_cast<int64_t>(p) * C);  // and value
+            for (int hd = 0; hd < NH; hd++) {  // y = softmax(q . k / sqrt(HS)) @ v over positions 0..p, per head
+                const float* q = &qkv[hd * HS];
+                float mx = -std::numeric_limits<float>::infinity(), sum = 0;
+                for (int j = 0; j <= p; j++) {
+                    float s = 0;
+                    for (int e = 0; e < HS; e++) s += q[e] * keys[static_cast<int64_t>(j) * C + hd * HS + e];
+                    att[j] = s / std::sqrt(static_cast<float>(HS));
+                    mx = std::max(mx, att[j]);
+                }
+                for (int j = 0; j <= p; j++) sum += (att[j] = std::exp(att[j] - mx));
+                for (int e = 0; e < HS; e++) {
+                    float s = 0;
+                    for (int j = 0; j <= p; j++) s += att[j] / sum * values[static_cast<int64_t>(j) * C + hd * HS + e];
+                    y[hd * HS + e] = s;
+                }
+            }
+            linear_row(ln.data(), y.data(), blk.attn_c_proj_weight, blk.attn_c_proj_bias);
+            for (int c = 0; c < C; c++) x[c] += ln[c];  // x = x + attn(ln_1(x))
+            layernorm_plain(ln.data(), x.data(), blk.ln_2_weight, blk.ln_2_bias, C, eps);
+            linear_row(fc.data(), ln.data(), blk.c_fc_weight, blk.c_fc_bias);
+            for (float& u : fc) u = 0.5f * u * (1 + std::tanh(0.7978845608f * (u + 0.044715f * u * u * u)));  // GELU
+            linear_row(ln.data(), fc.data(), blk.mlp_c_proj_weight, blk.mlp_c_proj_bias);
+            for (int c = 0; c < C; c++) x[c] += ln[c];  // x = x + mlp(ln_2(x))
+        }
+        layernorm_plain(ln.data(), x.data(), model.ln_f_weight, model.ln_f_bias, C, eps);
+        for (int v = 0; v < V; v++) {  // the head is tied to the token embedding: logits = ln_f(x) @ wte^T
+            float s = 0;
+            for (int c = 0; c < C; c++) s += ln[c] * f32(model.wte)[static_cast<int64_t>(v) * C + c];
+            logits[static_cast<size_t>(i) * V + v] = s;
+        }
+    }
+    len_ += n;
+    return logits;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fast version: a batch of sequences, on a team of threads, with packed weights.
+
+// The four weight matrices of a block, each (in, out), in the order of their packed panels.
+enum BlockMatrix { kCAttn, kAttnCProj, kCFc, kMlpCProj, kBlockMatrices };
+static const Var& layer_matrix(const Block& blk, BlockMatrix m) {
+    switch (m) {
+        case kCAttn: return blk.c_attn_weight;
+        case kAttnCProj: return blk.attn_c_proj_weight;
+        case kCFc: return blk.c_fc_weight;
+        default: return blk.mlp_c_proj_weight;
+    }
 }
 
 // Threads for inference: every thread must own at least one block of columns of the narrowest
@@ -135,11 +223,11 @@ static int team_size_for(int C) { return std::max(1, std::min(kernels::thread_co
 
 // R new rows (row r: token row_tok[r] of sequence row_seq[r] at position row_pos[r]) through the
 // model on a team of threads that lives for the whole call; fills logits_ (n, V) for the rows
-// listed in logit_rows.
+// listed in logit_rows. (The same computation in plain loops: KVCacheReference::forward above.)
 // Decoding streams every weight matrix once per step and does little else, so its time is the
 // memory bandwidth of reading the weights (and, for a batch, the multiply-adds done per weight
 // read). One thread reads ~65 GB/s here; two threads that each own a fixed slice of every
-// matrix's columns read ~95 GB/s together (tiny: 3.15 MB of weights in 47 -> 33 us). Starting a
+// matrix's columns read ~95 GB/s together (NOTES.md). Starting a
 // parallel region per product would cost about what it saves at the tiny size, so the region
 // spans the call: each product is followed by a barrier, the attention (row, head) pairs are
 // shared out, and the small steps (layernorms) are repeated by every thread on its own copy
@@ -152,7 +240,7 @@ void KVCache::forward_rows(const GPT& model, const std::vector<int>& row_seq, co
     const int R = static_cast<int>(row_seq.size()), n = static_cast<int>(logit_rows.size());
     const float eps = static_cast<float>(config_.layer_norm_epsilon);
     const float scale = 1.0f / std::sqrt(static_cast<float>(HS));
-    // The inputs of the products (h, y_, f_) keep their rows kRowPad floats apart beyond their
+    // The inputs of the products (ln, y_, f_) keep their rows kRowPad floats apart beyond their
     // width (ldC, ld4C): see kernels::kRowPad.
     const int ldC = C + kernels::kRowPad, ld4C = 4 * C + kernels::kRowPad;
     x_.resize(static_cast<size_t>(R) * C);        // (R, C) the residual stream
@@ -167,35 +255,36 @@ void KVCache::forward_rows(const GPT& model, const std::vector<int>& row_seq, co
             x_[static_cast<int64_t>(r) * C + c] = wte[static_cast<int64_t>(row_tok[r]) * C + c] + wpe[static_cast<int64_t>(row_pos[r]) * C + c];
 
     // Batches (B > 1) read the weights from panels. One sequence does too when the blocks'
-    // weights are large (small: 4.7M floats, 19 MB: a 64-token generation 31 -> 25 ms, packing
-    // included); a small model's one sequence reads them in place (tiny: 0.8M floats: packing
-    // on every generate call cost more than the panels saved, 4.3 -> 4.7 ms).
+    // weights are large (small's 4.7M floats); a small model's one sequence reads them in place
+    // (tiny's 0.8M floats: packing on every generate call costs more than the panels save;
+    // measured: NOTES.md).
     const bool use_panels = B_ > 1 || 12LL * config_.n_layer * C * C >= kPanelsMinFloats;
     const bool pack = use_panels && packed_for_ != &model;
     if (pack) {
-        packed_.resize(static_cast<size_t>(config_.n_layer) * 4);
+        packed_.resize(static_cast<size_t>(config_.n_layer) * kBlockMatrices);
         for (int l = 0; l < config_.n_layer; l++)
-            for (int m = 0; m < 4; m++) packed_[l * 4 + m].reset(new float[layer_matrix(model.h[l], m)->data.numel()]);
+            for (int m = 0; m < kBlockMatrices; m++)
+                packed_[l * kBlockMatrices + m].reset(new float[layer_matrix(model.h[l], BlockMatrix(m))->data.numel()]);
         packed_for_ = &model;
     }
-    auto panels = [&](int l, int m) { return use_panels ? packed_[l * 4 + m].get() : nullptr; };
+    auto panels = [&](int l, BlockMatrix m) { return use_panels ? packed_[l * kBlockMatrices + m].get() : nullptr; };
 
     bool one_row_each = true;  // no two rows of the same sequence (a sequence's rows are consecutive)
     for (int r = 1; r < R; r++) one_row_each = one_row_each && row_seq[r] != row_seq[r - 1];
 #pragma omp parallel num_threads(team_size_for(C))
     {
         const int t = kernels::thread_id(), nt = kernels::team_size();
-        std::vector<float> h(static_cast<size_t>(R) * ldC);  // (R, C) this thread's copy of a layernorm's output, rows ldC apart
+        std::vector<float> ln(static_cast<size_t>(R) * ldC);  // (R, C) this thread's copy of a layernorm's output, rows ldC apart
         // The cache keeps its own copy of the weights in panels (kernels::pack_panels),
         // packed once for the model on the first call, each thread its own columns.
         if (pack) {
             for (int l = 0; l < config_.n_layer; l++)
-                for (int m = 0; m < 4; m++) {
-                    const Var& w = layer_matrix(model.h[l], m);
+                for (int m = 0; m < kBlockMatrices; m++) {
+                    const Var& w = layer_matrix(model.h[l], BlockMatrix(m));
                     const int K = static_cast<int>(w->data.size(0)), N = static_cast<int>(w->data.size(1));
                     int n0, n1;
                     kernels::gemv_slice(N, t, nt, n0, n1);
-                    kernels::pack_panels(packed_[l * 4 + m].get(), f32(w), K, N, n0, n1);
+                    kernels::pack_panels(packed_[l * kBlockMatrices + m].get(), f32(w), K, N, n0, n1);
                 }
         }
         // out[:, my columns] (+)= in @ w + bias, rows ldo and ldi apart; with add, out already
@@ -213,14 +302,14 @@ void KVCache::forward_rows(const GPT& model, const std::vector<int>& row_seq, co
             kernels::rows_columns(out, ldo, in, ldi, f32(w), packed, R, K, N, n0, n1);
             return std::pair<int, int>(n0, n1);
         };
-        auto layernorm = [&](const Var& weight, const Var& bias) {  // h = layernorm(x_), every thread its own copy
+        auto layernorm = [&](const Var& weight, const Var& bias) {  // ln = layernorm(x_), every thread its own copy
             for (int r = 0; r < R; r++)
-                kernels::layernorm_row(&h[static_cast<int64_t>(r) * ldC], &x_[static_cast<int64_t>(r) * C], f32(weight), f32(bias), C, eps);
+                kernels::layernorm_row(&ln[static_cast<int64_t>(r) * ldC], &x_[static_cast<int64_t>(r) * C], f32(weight), f32(bias), C, eps);
         };
         for (int l = 0; l < config_.n_layer; l++) {
             const Block& blk = model.h[l];
             layernorm(blk.ln_1_weight, blk.ln_1_bias);
-            linear(qkv_.data(), 3 * C, h.data(), ldC, blk.c_attn_weight, blk.c_attn_bias, false, panels(l, 0));  // (R, 3C)
+            linear(qkv_.data(), 3 * C, ln.data(), ldC, blk.c_attn_weight, blk.c_attn_bias, false, panels(l, kCAttn));  // (R, 3C)
 #pragma omp barrier
             // Row r (sequence b at position p) attends over keys 0..p of sequence b, its own included.
             auto attend_row = [&](int r, int hd) {
@@ -244,26 +333,26 @@ void KVCache::forward_rows(const GPT& model, const std::vector<int>& row_seq, co
                     for (int hd = 0; hd < NH; hd++) attend_row(r, hd);
             }
             // (the end of an omp for is a barrier)
-            linear(x_.data(), C, y_.data(), ldC, blk.attn_c_proj_weight, blk.attn_c_proj_bias, true, panels(l, 1));  // residual
+            linear(x_.data(), C, y_.data(), ldC, blk.attn_c_proj_weight, blk.attn_c_proj_bias, true, panels(l, kAttnCProj));  // residual
 #pragma omp barrier
             layernorm(blk.ln_2_weight, blk.ln_2_bias);
-            const auto [f0, f1] = linear(f_.data(), ld4C, h.data(), ldC, blk.c_fc_weight, blk.c_fc_bias, false, panels(l, 2));  // (R, 4C)
+            const auto [f0, f1] = linear(f_.data(), ld4C, ln.data(), ldC, blk.c_fc_weight, blk.c_fc_bias, false, panels(l, kCFc));  // (R, 4C)
             for (int r = 0; r < R; r++) {  // GELU on this thread's columns
                 float* fr = &f_[static_cast<int64_t>(r) * ld4C];
                 kernels::gelu_forward<float>(fr + f0, fr + f0, f1 - f0);
             }
 #pragma omp barrier
-            linear(x_.data(), C, f_.data(), ld4C, blk.mlp_c_proj_weight, blk.mlp_c_proj_bias, true, panels(l, 3));  // residual
+            linear(x_.data(), C, f_.data(), ld4C, blk.mlp_c_proj_weight, blk.mlp_c_proj_bias, true, panels(l, kMlpCProj));  // residual
 #pragma omp barrier
         }
-        // Final layernorm of the wanted rows and the tied head: logits = h @ wte^T, the
-        // vocabulary shared out (h now holds (n, C) contiguous, as rows_dot_rows reads it).
+        // Final layernorm of the wanted rows and the tied head: logits = ln @ wte^T, the
+        // vocabulary shared out (ln now holds (n, C) contiguous, as rows_dot_rows reads it).
         for (int i = 0; i < n; i++)
-            kernels::layernorm_row(&h[static_cast<int64_t>(i) * C], &x_[static_cast<int64_t>(logit_rows[i]) * C], f32(model.ln_f_weight),
+            kernels::layernorm_row(&ln[static_cast<int64_t>(i) * C], &x_[static_cast<int64_t>(logit_rows[i]) * C], f32(model.ln_f_weight),
                                    f32(model.ln_f_bias), C, eps);
         int v0, v1;
         kernels::gemv_slice(V, t, nt, v0, v1);
-        kernels::rows_dot_rows(logits_.data(), V, h.data(), n, wte, C, v0, v1);
+        kernels::rows_dot_rows(logits_.data(), V, ln.data(), n, wte, C, v0, v1);
     }
 }
 

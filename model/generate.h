@@ -57,6 +57,23 @@ private:
     const GPT* packed_for_ = nullptr;
 };
 
+// The same inference in plain loops, for reading and for testing KVCache against: one
+// sequence, one thread, the keys and values of each layer kept as (T, C) arrays, every product
+// a loop. It gives the same logits as KVCache up to float rounding (the order of the sums
+// differs), not the same bits.
+class KVCacheReference {
+public:
+    explicit KVCacheReference(const GPTConfig& config);
+    int length() const { return len_; }
+    // Appends tokens to the sequence and returns the logits of every new token, (n, V).
+    std::vector<float> forward(const GPT& model, const std::vector<int>& tokens);
+
+private:
+    GPTConfig config_;
+    int len_ = 0;                   // positions filled
+    std::vector<float> keys_, values_;  // (L, T, C) each
+};
+
 struct SampleOptions {
     double temperature = 1.0;  // 0 = greedy (argmax)
     int top_k = 0;             // 0 = off

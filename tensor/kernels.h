@@ -5,7 +5,8 @@
 // their gradient buffers (+=), because a tensor used twice receives gradient twice.
 //
 // Legend: B = batch, T = time (sequence), C = channels, V = vocabulary, NH = heads,
-// HS = head size (C / NH), N = any number of rows (often B*T).
+// HS = head size (C / NH), N = any number of rows (often B*T). In the code T is the element
+// type (the template parameter), so time is spelled Tn.
 //
 // Threads: loops over independent rows use OpenMP. Reductions across rows (dweight, dbias)
 // are summed per thread and then combined in thread order, so a run is reproducible for a
