@@ -9,7 +9,10 @@
 
 #include "model/checkpoint.h"
 #include "model/cli_common.h"
+#include "data/world.h"
+#include "selfreward/gap.h"
 #include "selfreward/loop.h"
+#include "selfreward/svg.h"
 #include "selfreward/stats.h"
 #include "tensor/runtime.h"
 
@@ -169,6 +172,65 @@ int cmd_experiment(int argc, char** argv) {
     make_dirs(out);
     write_file_atomic(out + "/experiment.json", result.dump(2) + "\n");
     std::printf("wrote %s/experiment.json\n", out.c_str());
+    return 0;
+}
+
+int cmd_gap(int argc, char** argv) {
+    cxxopts::Options o("sr gap",
+                       "The generation-verification gap: on DEV prompts, N samples per prompt scored by the oracle and by the model's own "
+                       "judge; mean, greedy, the judge's pick, the oracle's best-of-N, per family, with 95% intervals.");
+    o.add_options()("model", "model folder", cxxopts::value<std::string>())(
+        "world", "world folder whose dev_if.jsonl gives the prompts (a run's is runs/NAME/world)",
+        cxxopts::value<std::string>()->default_value("data/world"))(
+        "set", "dev (tuning) or test (held-out: only for a final report)", cxxopts::value<std::string>()->default_value("dev"))(
+        "n", "samples per prompt", cxxopts::value<int>()->default_value("8"))(
+        "temperature", "sampling temperature of the samples", cxxopts::value<double>()->default_value("1.0"))(
+        "judge", "sample (the paper: 3 sampled judgements averaged), greedy, or expected (the score's expectation under the model)",
+        cxxopts::value<std::string>()->default_value("sample"))(
+        "limit", "use the first N prompts (0 = all)", cxxopts::value<int>()->default_value("0"))(
+        "out", "write the rows as JSON here (and an SVG plot beside it)", cxxopts::value<std::string>()->default_value(""))(
+        "seed", "seed", cxxopts::value<uint64_t>()->default_value("1"))(
+        "threads", "threads (0 = all cores)", cxxopts::value<int>()->default_value("0"));
+    cxxopts::ParseResult a;
+    if (!parse_flags(o, argc, argv, &a)) return 0;
+    if (!a.count("model")) throw std::runtime_error("sr gap: --model DIR is required. HINT: e.g. --model runs/default/M1 --world runs/default/world");
+    set_num_threads(a["threads"].as<int>());
+    const std::string set = a["set"].as<std::string>();
+    if (set != "dev" && set != "test") throw std::runtime_error("sr gap: --set must be dev or test");
+    const int n = a["n"].as<int>();
+    if (n < 2 || n > 64) throw std::runtime_error("sr gap: --n must be in 2..64 (pairs need two samples)");
+    const double temp = a["temperature"].as<double>();
+    if (!(temp > 0) || temp > 5) throw std::runtime_error("sr gap: --temperature must be in (0, 5]");
+    const std::string world = a["world"].as<std::string>();
+    auto rows = data::load_heldout_if(world + (set == "dev" ? "/dev_if.jsonl" : "/heldout_if.jsonl"));
+    if (a["limit"].as<int>() > 0 && static_cast<int>(rows.size()) > a["limit"].as<int>()) rows.resize(a["limit"].as<int>());
+    std::vector<std::string> prompts;
+    for (const auto& r : rows) prompts.push_back(r.prompt);
+    GapOptions g;
+    g.samples = n, g.temperature = temp, g.seed = a["seed"].as<uint64_t>();
+    g.judge.mode = a["judge"].as<std::string>();
+    const LM lm = load_lm(a["model"].as<std::string>());
+    const std::vector<GapRow> table = compute_gap(measure_gap(lm, prompts, g));
+    std::printf("generation-verification gap of %s on %zu %s prompts, %d samples at T %.2f, judge: %s\n", a["model"].as<std::string>().c_str(),
+                prompts.size(), set.c_str(), n, temp, g.judge.mode.c_str());
+    std::printf("(oracle scores 0..5: mean of the samples, greedy answer, the self-judge's pick, the best sample; gap = pick - mean;\n"
+                " exact/pick%%/best%% = %% score 5; judge%% = pairs of samples ordered like the oracle, ties half, chance 50)\n");
+    std::printf("%s", gap_table(table).c_str());
+    const std::string out = a["out"].as<std::string>();
+    if (!out.empty()) {
+        write_file_atomic(out, json{{"model", a["model"].as<std::string>()}, {"set", set}, {"samples", n}, {"temperature", temp},
+                                    {"judge", g.judge.mode}, {"rows", gap_to_json(table)}}.dump(2) + "\n");
+        std::vector<std::string> fams;
+        std::vector<svg::BarGroup> groups = {{"mean of samples", {}}, {"greedy", {}}, {"self-judge's pick", {}}, {"oracle's best", {}}};
+        for (const GapRow& r : table) {
+            fams.push_back(r.family.substr(0, 7));
+            groups[0].values.push_back(r.mean), groups[1].values.push_back(r.greedy);
+            groups[2].values.push_back(r.judge_pick), groups[3].values.push_back(r.oracle_best);
+        }
+        write_file_atomic(out + ".svg", svg::bar_chart("generation-verification gap (" + set + ", " + g.judge.mode + " judge)", fams, groups,
+                                                       "oracle score"));
+        std::printf("wrote %s and %s.svg\n", out.c_str(), out.c_str());
+    }
     return 0;
 }
 

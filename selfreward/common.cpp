@@ -4,8 +4,13 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include <cmath>
+
+#include "autograd/var.h"
 #include "data/format.h"
+#include "data/oracle.h"
 #include "model/checkpoint.h"
+#include "selfreward/dpo.h"
 
 namespace sr {
 
@@ -111,6 +116,54 @@ std::vector<std::vector<std::optional<int>>> judge(const LM& lm, const std::vect
             if (judgements) (*judgements)[i].push_back(r.text);
         }
     return scores;
+}
+
+std::vector<double> judge_expected(const LM& lm, const std::vector<std::string>& instructions, const std::vector<std::string>& responses,
+                                   std::vector<std::vector<double>>* dist, int batch_items) {
+    if (instructions.size() != responses.size()) throw std::runtime_error("judge_expected: one instruction per response needed");
+    // The six judgements a judge may write, as response token ids (ending with <|end|>).
+    std::vector<std::vector<int>> verdicts;
+    for (int k = 0; k <= 5; k++) {
+        data::OracleResult r;
+        r.parsed = true, r.score = k;
+        r.relevant = k >= 1, r.substantial = k >= 2, r.useful = k >= 3, r.clear = k >= 4, r.expert = k >= 5;
+        verdicts.push_back(encode_response(lm.tok, data::judgement_text(r)));
+    }
+    const int ctx = lm.model.config().n_positions;
+    std::vector<double> expected(instructions.size());
+    if (dist) dist->assign(instructions.size(), std::vector<double>(6));
+    NoGrad no_grad;
+    batch_items = std::max(1, batch_items);
+    for (size_t start = 0; start < instructions.size(); start += static_cast<size_t>(batch_items)) {
+        const size_t end = std::min(instructions.size(), start + static_cast<size_t>(batch_items));
+        std::vector<Example> rows;  // six rows per item
+        for (size_t i = start; i < end; i++) {
+            const std::vector<int> prompt = encode_chat_prompt(lm.tok, data::judge_prompt(instructions[i], responses[i]));
+            for (const std::vector<int>& v : verdicts) {
+                // keep the judgement whole and as much of the prompt's end as fits (context + 1 tokens)
+                const size_t room = static_cast<size_t>(ctx) + 1 - std::min(v.size(), static_cast<size_t>(ctx));
+                const size_t keep = std::min(prompt.size(), room);
+                Example e;
+                e.tokens.assign(prompt.end() - static_cast<long>(keep), prompt.end());
+                e.mask.assign(keep, 0.0f);
+                e.tokens.insert(e.tokens.end(), v.begin(), v.end());
+                e.mask.resize(e.tokens.size(), 1.0f);
+                rows.push_back(std::move(e));
+            }
+        }
+        const Tensor lp = sequence_logprobs(lm.model, rows, lm.endoftext_id())->data;  // (6 * items)
+        for (size_t i = start; i < end; i++) {
+            double top = -INFINITY, z = 0, e = 0;
+            const int64_t base = static_cast<int64_t>(i - start) * 6;
+            for (int k = 0; k < 6; k++) top = std::max(top, lp.at(base + k));
+            std::vector<double> p(6);
+            for (int k = 0; k < 6; k++) z += (p[k] = std::exp(lp.at(base + k) - top));  // softmax over the six
+            for (int k = 0; k < 6; k++) p[k] /= z, e += k * p[k];
+            expected[i] = e;
+            if (dist) (*dist)[i] = p;
+        }
+    }
+    return expected;
 }
 
 }  // namespace sr

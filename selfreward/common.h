@@ -59,4 +59,13 @@ std::vector<std::vector<std::optional<int>>> judge(const LM& lm, const std::vect
                                                    const SampleOptions& opt, Rng& rng,
                                                    std::vector<std::vector<std::string>>* judgements = nullptr, int batch = 32);
 
+// The judge read from its probabilities instead of its samples: for each (instruction,
+// response), the log-probability the model gives each of the six well-formed judgements
+// (score k: the first k criteria "yes", the rest "no", then "Score: k"), normalised over the
+// six. Returns the expected score sum_k k * p_k per item (no sampling noise, and a graded
+// value where three samples mostly tie); dist (optional) receives the six probabilities.
+// Judge turns too long for the context lose the start of their prompt.
+std::vector<double> judge_expected(const LM& lm, const std::vector<std::string>& instructions, const std::vector<std::string>& responses,
+                                   std::vector<std::vector<double>>* dist = nullptr, int batch_items = 8);
+
 }  // namespace sr

@@ -21,12 +21,24 @@ std::optional<PreferencePair> build_preference_pair(const std::vector<std::strin
                                  " score lists. HINT: pass one (possibly empty) list of parsed "
                                  "scores per candidate, in the same order.");
     }
+    std::vector<std::optional<double>> means;
+    for (const auto& s : parsed_scores) means.push_back(mean_parsed_score(s));
+    return build_preference_pair_from_scores(candidates, means, stats);
+}
+
+std::optional<PreferencePair> build_preference_pair_from_scores(const std::vector<std::string>& candidates,
+                                                                const std::vector<std::optional<double>>& scores,
+                                                                PairStats& stats, double min_margin) {
+    if (candidates.size() != scores.size()) {
+        throw std::runtime_error("build_preference_pair: " + std::to_string(candidates.size()) + " candidates but " +
+                                 std::to_string(scores.size()) + " scores. HINT: one (possibly missing) score per candidate, in order.");
+    }
     stats.prompts++;
 
     int best = -1, worst = -1, num_scored = 0;
     double best_score = 0.0, worst_score = 0.0;
     for (int i = 0; i < static_cast<int>(candidates.size()); i++) {
-        const std::optional<double> score = mean_parsed_score(parsed_scores[i]);
+        const std::optional<double>& score = scores[i];
         if (!score) continue;  // nothing parsed: not a candidate for either side
         num_scored++;
         // Strict comparisons keep the FIRST index among equals.
@@ -35,7 +47,7 @@ std::optional<PreferencePair> build_preference_pair(const std::vector<std::strin
     }
 
     if (num_scored < 2) { stats.dropped_too_few_scored++; return std::nullopt; }
-    if (best_score == worst_score) { stats.dropped_tie++; return std::nullopt; }
+    if (best_score == worst_score || best_score - worst_score < min_margin) { stats.dropped_tie++; return std::nullopt; }
     if (candidates[best] == candidates[worst]) { stats.dropped_identical++; return std::nullopt; }
 
     stats.pairs_kept++;

@@ -49,4 +49,11 @@ std::optional<PreferencePair> build_preference_pair(const std::vector<std::strin
                                                     const std::vector<std::vector<int>>& parsed_scores,
                                                     PairStats& stats);
 
+// The same rule on one score per candidate (nullopt: unscored), e.g. the judge's expected
+// score. With min_margin > 0, a pair whose highest and lowest differ by less than min_margin
+// counts as a tie (dropped_tie): a judge's small differences are mostly noise.
+std::optional<PreferencePair> build_preference_pair_from_scores(const std::vector<std::string>& candidates,
+                                                                const std::vector<std::optional<double>>& scores,
+                                                                PairStats& stats, double min_margin = 0);
+
 }  // namespace sr
