@@ -18,7 +18,7 @@ struct GPTConfig {
     double layer_norm_epsilon = 1e-5;
     double dropout = 0.0;   // embeddings and residual branches (GPT-2's embd_pdrop/resid_pdrop)
 
-    int head_size() const { return n_embd / n_head; }
+    int head_size() const { return n_embd / n_head; }  // HS
     void validate() const;  // throws with a clear message on an impossible shape
 };
 

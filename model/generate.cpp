@@ -48,17 +48,17 @@ static const float* f32(const Var& v) { return v->data.data<float>(); }
 // The cache of layer l, sequence b, head hd: keys (Tp / 16, HS, 16) in tiles, values (Tp, HS),
 // Tp = the context rounded up to whole tiles.
 float* KVCache::head_keys(int l, int b, int hd) {
-    const int NH = config_.n_head, HS = config_.n_embd / NH, Tp = padded_context(config_.n_positions);
+    const int NH = config_.n_head, HS = config_.head_size(), Tp = padded_context(config_.n_positions);
     return k_[l].get() + (static_cast<int64_t>(b) * NH + hd) * HS * Tp;
 }
 float* KVCache::head_values(int l, int b, int hd) {
-    const int NH = config_.n_head, HS = config_.n_embd / NH, Tp = padded_context(config_.n_positions);
+    const int NH = config_.n_head, HS = config_.head_size(), Tp = padded_context(config_.n_positions);
     return v_[l].get() + (static_cast<int64_t>(b) * NH + hd) * Tp * HS;
 }
 
 // Stores head hd's key and value of one row (its qkv (3C)) at position p of sequence b.
 void KVCache::store_kv(int l, int b, int p, int hd, const float* qkv) {
-    const int C = config_.n_embd, HS = C / config_.n_head;
+    const int C = config_.n_embd, HS = config_.head_size();
     const float* k = qkv + C + hd * HS;
     const float* v = qkv + 2 * C + hd * HS;
     float* tile = head_keys(l, b, hd) + static_cast<int64_t>(p / kKeyTile) * HS * kKeyTile + p % kKeyTile;
@@ -152,7 +152,7 @@ static void layernorm_plain(float* out, const float* x, const Var& weight, const
 }
 
 std::vector<float> KVCacheReference::forward(const GPT& model, const std::vector<int>& tokens) {
-    const int C = config_.n_embd, V = config_.vocab_size, NH = config_.n_head, HS = C / NH, T = config_.n_positions;
+    const int C = config_.n_embd, V = config_.vocab_size, NH = config_.n_head, HS = config_.head_size(), T = config_.n_positions;
     const int n = static_cast<int>(tokens.size());
     const float eps = static_cast<float>(config_.layer_norm_epsilon);
     if (len_ + n > T) fail("KVCacheReference::forward", "the sequence would exceed the context of " + std::to_string(T));
@@ -236,7 +236,7 @@ static int team_size_for(int C) { return std::max(1, std::min(kernels::thread_co
 // sequence's logits are the same bits whatever else is in the batch and on any thread count.
 void KVCache::forward_rows(const GPT& model, const std::vector<int>& row_seq, const std::vector<int>& row_pos,
                            const std::vector<int>& row_tok, const std::vector<int>& logit_rows) {
-    const int C = config_.n_embd, V = config_.vocab_size, NH = config_.n_head, HS = C / NH;
+    const int C = config_.n_embd, V = config_.vocab_size, NH = config_.n_head, HS = config_.head_size();
     const int R = static_cast<int>(row_seq.size()), n = static_cast<int>(logit_rows.size());
     const float eps = static_cast<float>(config_.layer_norm_epsilon);
     const float scale = 1.0f / std::sqrt(static_cast<float>(HS));

@@ -137,6 +137,20 @@ GPT GPT::clone() const { return to(dtype()); }
 // ---------------------------------------------------------------------------------------------
 // forward
 
+Var Block::attn(const Var& x, int n_head) const {
+    Var qkv = linear(x, c_attn_weight, c_attn_bias);  // (B,T,C) -> (B,T,3C): q | k | v
+    // Causal self-attention of every head, y = softmax(q k^T / sqrt(HS), causal) v, fused in one
+    // op: kernels::attention_forward, with its loop version attention_forward_reference beside it
+    // in tensor/kernels.h (the one to read first).
+    Var y = attention(qkv, n_head);                        // (B,T,3C) -> (B,T,C), heads side by side
+    return linear(y, attn_c_proj_weight, attn_c_proj_bias);  // (B,T,C)
+}
+
+Var Block::mlp(const Var& x) const {
+    Var f = gelu(linear(x, c_fc_weight, c_fc_bias));        // (B,T,C) -> (B,T,4C)
+    return linear(f, mlp_c_proj_weight, mlp_c_proj_bias);  // (B,T,4C) -> (B,T,C)
+}
+
 Var GPT::forward(const std::vector<int>& ids, int B, int T, bool train, uint64_t dropout_seed) const {
     const GPTConfig& c = config_;
     if (static_cast<int64_t>(ids.size()) != static_cast<int64_t>(B) * T)
@@ -152,11 +166,10 @@ Var GPT::forward(const std::vector<int>& ids, int B, int T, bool train, uint64_t
     Var x = add(embedding(wte, ids, {B, T}), embedding(wpe, pos, {B, T}));  // (B,T,C)
     x = dropout(x, p, seed++);
     for (const Block& b : h) {
-        Var qkv = linear(layernorm(x, b.ln_1_weight, b.ln_1_bias, c.layer_norm_epsilon), b.c_attn_weight, b.c_attn_bias);  // (B,T,3C)
-        Var y = linear(attention(qkv, c.n_head), b.attn_c_proj_weight, b.attn_c_proj_bias);  // (B,T,C)
-        x = add(x, dropout(y, p, seed++));
-        Var f = gelu(linear(layernorm(x, b.ln_2_weight, b.ln_2_bias, c.layer_norm_epsilon), b.c_fc_weight, b.c_fc_bias));  // (B,T,4C)
-        x = add(x, dropout(linear(f, b.mlp_c_proj_weight, b.mlp_c_proj_bias), p, seed++));
+        auto ln_1 = [&](const Var& v) { return layernorm(v, b.ln_1_weight, b.ln_1_bias, c.layer_norm_epsilon); };
+        auto ln_2 = [&](const Var& v) { return layernorm(v, b.ln_2_weight, b.ln_2_bias, c.layer_norm_epsilon); };
+        x = add(x, dropout(b.attn(ln_1(x), c.n_head), p, seed++));  // x = x + attn(ln_1(x))   (B,T,C)
+        x = add(x, dropout(b.mlp(ln_2(x)), p, seed++));             // x = x + mlp(ln_2(x))    (B,T,C)
     }
     Var hf = layernorm(x, ln_f_weight, ln_f_bias, c.layer_norm_epsilon);  // (B,T,C)
     return matmul(hf, wte, false, true);  // (B,T,C) x (V,C)^T -> (B,T,V), the tied head

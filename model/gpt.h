@@ -1,8 +1,8 @@
 // model/gpt.h: a GPT-2 style transformer built from the autograd ops.
 //
 //   ids (B,T) -> wte[ids] + wpe[pos] -> dropout -> n_layer x Block -> ln_f -> @ wte^T -> logits (B,T,V)
-//   Block: x = x + dropout(c_proj(attention(c_attn(ln_1(x)))))
-//          x = x + dropout(mlp.c_proj(gelu(c_fc(ln_2(x)))))
+//   Block: x = x + dropout(attn(ln_1(x)))   attn(x) = attn.c_proj(attention(c_attn(x)))
+//          x = x + dropout(mlp(ln_2(x)))    mlp(x)  = mlp.c_proj(gelu(c_fc(x)))
 //
 // Pre-LayerNorm blocks, causal multi-head self-attention (one fused op), a 4x GELU(tanh) MLP,
 // a final LayerNorm and an output head tied to the token embedding, biases everywhere.
@@ -26,6 +26,11 @@ struct Block {
     Var ln_2_weight, ln_2_bias;            // (C), (C)
     Var c_fc_weight, c_fc_bias;            // (C, 4C), (4C)
     Var mlp_c_proj_weight, mlp_c_proj_bias;    // (4C, C), (C)
+
+    // The block's two branches, x (B,T,C) -> (B,T,C) each (nanoGPT's CausalSelfAttention and
+    // MLP); GPT::forward adds them to the residual stream: x = x + attn(ln_1(x)), x = x + mlp(ln_2(x)).
+    Var attn(const Var& x, int n_head) const;
+    Var mlp(const Var& x) const;
 };
 
 class GPT {
@@ -46,7 +51,8 @@ public:
     // Parameters under their Hugging Face GPT-2 names, in a fixed order.
     std::vector<std::pair<std::string, Var>> named_parameters() const;
     std::vector<Var> parameters() const;
-    // Weight decay only for matrices (2-D), not biases, LayerNorm gains or... as nanoGPT.
+    // Whether each parameter (named_parameters() order) gets weight decay: the 2-D ones
+    // (matrices and embeddings) do, biases and LayerNorm weights do not, as in nanoGPT.
     std::vector<bool> decay_flags() const;
     int64_t num_parameters() const;
 
