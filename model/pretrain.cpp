@@ -3,18 +3,16 @@
 
 #include <cstdio>
 
-#include "data/world.h"
 #include "model/checkpoint.h"
-#include "model/cli.h"
 
 namespace sr {
 
 TrainResult pretrain(const PretrainOptions& po) {
     GPTConfig cfg = po.config;
-    const std::string corpus = data::load_corpus(po.corpus_path);
+    const std::string corpus = read_file(po.corpus_path);
     Tokenizer tok;
     if (!po.fresh && file_exists(po.out_dir + "/tokenizer.txt")) tok = load_tokenizer(po.out_dir);
-    else tok.train(corpus, cfg.vocab_size, special_tokens());
+    else tok.train(corpus, cfg.vocab_size, po.special_tokens);
     cfg.vocab_size = tok.vocab_size();
     std::vector<int> ids = tok.encode(corpus);
     std::printf("pretrain: corpus %zu bytes -> %zu tokens (%.2f bytes/token), vocab %d\n", corpus.size(), ids.size(),

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "data/cli.h"
-#include "model/cli.h"
 #include "selfreward/cli.h"
+#include "selfreward/cli_model.h"
 #include "tensor/runtime.h"
 
 namespace {

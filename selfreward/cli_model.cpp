@@ -1,5 +1,6 @@
-// model/cli.cpp: pretrain, sample, score.
-#include "model/cli.h"
+// selfreward/cli_model.cpp: ./sr pretrain, sample, score (the model's commands, given the world's
+// corpus and chat format).
+#include "selfreward/cli_model.h"
 
 #include <cmath>
 #include <cstdio>
@@ -19,7 +20,7 @@ namespace sr {
 
 using json = nlohmann::json;
 
-std::vector<std::string> special_tokens() {
+std::vector<std::string> chat_special_tokens() {
     return {data::kEndOfTextToken, data::kUserToken, data::kAssistantToken, data::kEndToken};
 }
 
@@ -54,6 +55,7 @@ int cmd_pretrain(int argc, char** argv) {
 
     PretrainOptions po;
     po.corpus_path = a["corpus"].as<std::string>();
+    po.special_tokens = chat_special_tokens();
     po.out_dir = out;
     po.config = cfg;
     po.steps = tp.steps, po.batch = tp.batch, po.warmup = tp.warmup, po.lr = tp.lr;
