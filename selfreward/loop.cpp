@@ -19,9 +19,11 @@
 #include "selfreward/dpo.h"
 #include "selfreward/eval.h"
 #include "selfreward/filters.h"
+#include "selfreward/gap.h"
 #include "selfreward/metrics.h"
 #include "selfreward/pairs.h"
 #include "selfreward/report.h"
+#include "selfreward/stats.h"
 #include "tensor/ops.h"
 
 namespace sr {
@@ -48,6 +50,7 @@ json run_config_to_json(const RunConfig& c) {
                 {"sft_batch", c.sft_batch},
                 {"sft_lr", c.sft_lr},
                 {"sft_replay_docs", c.sft_replay_docs},
+                {"sft_ift_repeat", c.sft_ift_repeat},
                 {"instruct_attempts", c.instruct_attempts},
                 {"instruct_max_prompts", c.instruct_max_prompts},
                 {"instruct_temperature", c.instruct_temperature},
@@ -59,14 +62,17 @@ json run_config_to_json(const RunConfig& c) {
                 {"candidate_temperature", c.candidate_temperature},
                 {"candidate_top_p", c.candidate_top_p},
                 {"max_response_tokens", c.max_response_tokens},
+                {"judge_mode", c.judge_mode},
                 {"judge_samples", c.judge_samples},
                 {"judge_temperature", c.judge_temperature},
                 {"judge_top_p", c.judge_top_p},
                 {"max_judgement_tokens", c.max_judgement_tokens},
+                {"pair_min_margin", c.pair_min_margin},
                 {"beta", c.beta},
                 {"dpo_lr", c.dpo_lr},
                 {"dpo_epochs", c.dpo_epochs},
                 {"dpo_batch", c.dpo_batch},
+                {"dpo_nll_weight", c.dpo_nll_weight},
                 {"rounds", c.rounds},
                 {"ablations", c.ablations},
                 {"eval_rm_samples", c.eval_rm_samples},
@@ -91,6 +97,7 @@ static void apply_json(RunConfig& c, const json& j, const std::string& where) {
         c.pretrain_steps = merged["pretrain_steps"], c.pretrain_batch = merged["pretrain_batch"], c.pretrain_lr = merged["pretrain_lr"];
         c.sft_steps = merged["sft_steps"], c.sft_batch = merged["sft_batch"], c.sft_lr = merged["sft_lr"];
         c.sft_replay_docs = merged["sft_replay_docs"];
+        c.sft_ift_repeat = merged["sft_ift_repeat"];
         c.instruct_attempts = merged["instruct_attempts"], c.instruct_max_prompts = merged["instruct_max_prompts"];
         c.instruct_temperature = merged["instruct_temperature"], c.instruct_top_p = merged["instruct_top_p"];
         c.prompt_min_chars = merged["prompt_min_chars"], c.prompt_max_chars = merged["prompt_max_chars"];
@@ -98,16 +105,23 @@ static void apply_json(RunConfig& c, const json& j, const std::string& where) {
         c.candidates = merged["candidates"];
         c.candidate_temperature = merged["candidate_temperature"], c.candidate_top_p = merged["candidate_top_p"];
         c.max_response_tokens = merged["max_response_tokens"];
+        c.judge_mode = merged["judge_mode"].get<std::string>();
         c.judge_samples = merged["judge_samples"];
         c.judge_temperature = merged["judge_temperature"], c.judge_top_p = merged["judge_top_p"];
         c.max_judgement_tokens = merged["max_judgement_tokens"];
+        c.pair_min_margin = merged["pair_min_margin"];
         c.beta = merged["beta"], c.dpo_lr = merged["dpo_lr"], c.dpo_epochs = merged["dpo_epochs"], c.dpo_batch = merged["dpo_batch"];
+        c.dpo_nll_weight = merged["dpo_nll_weight"];
         c.rounds = merged["rounds"];
         c.ablations = merged["ablations"];
         c.eval_rm_samples = merged["eval_rm_samples"], c.eval_if_limit = merged["eval_if_limit"], c.eval_rm_limit = merged["eval_rm_limit"];
     } catch (const json::exception& e) {
         fail("run preset", where + ": a field has the wrong type (" + std::string(e.what()) + ")");
     }
+    if (c.judge_mode != "sample" && c.judge_mode != "greedy" && c.judge_mode != "expected")
+        fail("run preset", where + ": judge_mode must be sample, greedy or expected (got '" + c.judge_mode + "')");
+    if (c.dpo_nll_weight < 0 || c.pair_min_margin < 0 || c.sft_ift_repeat < 1)
+        fail("run preset", where + ": dpo_nll_weight and pair_min_margin must be >= 0, sft_ift_repeat >= 1");
 }
 
 RunConfig run_preset(const std::string& name) {
@@ -156,8 +170,10 @@ Run::Run(std::string dir, RunConfig config, Narrator narrator) : dir_(std::move(
     const std::string cfg_path = dir_ + "/config.json";
     const json now = run_config_to_json(cfg_);
     if (file_exists(cfg_path)) {
-        const json before = json::parse(read_file(cfg_path));
-        if (before != now)
+        // an older config.json lacks newer fields: read it like a preset file (defaults filled in)
+        RunConfig before_cfg;
+        apply_json(before_cfg, json::parse(read_file(cfg_path)), cfg_path);
+        if (run_config_to_json(before_cfg) != now)
             fail("run", dir_ + " was started with a different configuration. HINT: pass --fresh to start over, or use another --name");
     } else {
         write_file_atomic(cfg_path, now.dump(2) + "\n");
@@ -272,7 +288,8 @@ void Run::sft(const std::string& out_model, bool with_eft) {
     timed("sft_" + out_model, [&] {
         LM lm = load_lm(model_dir("M0"));
         std::vector<Example> ex;
-        for (const auto& e : data::load_ift(world_ + "/seed_ift.jsonl")) ex.push_back(chat_example(lm.tok, e.prompt, e.response));
+        for (int rep = 0; rep < cfg_.sft_ift_repeat; rep++)
+            for (const auto& e : data::load_ift(world_ + "/seed_ift.jsonl")) ex.push_back(chat_example(lm.tok, e.prompt, e.response));
         const size_t n_ift = ex.size();
         if (with_eft)
             for (const auto& e : data::load_eft(world_ + "/seed_eft.jsonl"))
@@ -414,12 +431,23 @@ void Run::candidates(int round) {
     });
 }
 
+JudgeSpec Run::judge_spec() const {
+    JudgeSpec j;
+    j.mode = cfg_.judge_mode, j.samples = cfg_.judge_samples, j.temperature = cfg_.judge_temperature, j.top_p = cfg_.judge_top_p;
+    j.max_tokens = cfg_.max_judgement_tokens;
+    return j;
+}
+
 void Run::judge(int round) {
     const std::string model = model_name(round);
     say_.banner("round " + std::to_string(round) + " / self-judging",
                 "M_t judges each candidate with the additive five-criteria LLM-as-a-Judge prompt, 3 sampled judgements "
                 "averaged; a judgement that does not parse is dropped, never counted as 0.",
-                model + " judges its own candidates (" + std::to_string(cfg_.judge_samples) + " samples each).");
+                model + " judges its own candidates (" +
+                    (cfg_.judge_mode == "sample"     ? std::to_string(cfg_.judge_samples) + " sampled judgements each, averaged"
+                     : cfg_.judge_mode == "greedy" ? std::string("one greedy judgement each")
+                                                   : std::string("the expected score under its own probabilities of the six verdicts")) +
+                    ").");
     timed("judge_" + std::to_string(round), [&] {
         LM lm = load_lm(model_dir(model));
         const std::vector<json> cands = read_jsonl(round_dir(round) + "/candidates.jsonl");
@@ -429,25 +457,23 @@ void Run::judge(int round) {
                 instr.push_back(row["prompt"].get<std::string>());
                 resp.push_back(c["text"].get<std::string>());
             }
-        SampleOptions so;
-        so.temperature = cfg_.judge_temperature, so.top_p = cfg_.judge_top_p, so.max_new_tokens = cfg_.max_judgement_tokens;
         Rng rng(seed_for("judge", round));
         std::vector<std::vector<std::string>> texts;
-        const auto scores = sr::judge(lm, instr, resp, cfg_.judge_samples, so, rng, &texts);
+        std::vector<std::vector<std::optional<int>>> scores;
+        const std::vector<std::optional<double>> means = judge_scores(lm, instr, resp, judge_spec(), rng, &texts, &scores);
         std::vector<json> rows;
         size_t k = 0, unparsed = 0, total = 0;
         for (const json& row : cands) {
             json per = json::array();
             for (size_t c = 0; c < row["candidates"].size(); c++, k++) {
                 json sc = json::array();
-                double sum = 0;
-                int n = 0;
                 for (const auto& s : scores[k]) {
                     total++;
-                    if (s) sum += *s, n++, sc.push_back(*s);
+                    if (s) sc.push_back(*s);
                     else unparsed++, sc.push_back(nullptr);
                 }
-                per.push_back(json{{"judgements", texts[k]}, {"scores", sc}, {"mean", n ? json(sum / n) : json(nullptr)}});
+                // "mean": the candidate's self-score (the mean of the parsed samples, or the expected score)
+                per.push_back(json{{"judgements", texts[k]}, {"scores", sc}, {"mean", means[k] ? json(*means[k]) : json(nullptr)}});
             }
             rows.push_back(json{{"prompt", row["prompt"]}, {"candidates", row["candidates"]}, {"judged", per}});
         }
@@ -467,15 +493,13 @@ void Run::pairs(int round) {
         std::vector<json> rows;
         for (const json& row : read_jsonl(round_dir(round) + "/judgements.jsonl")) {
             std::vector<std::string> texts;
-            std::vector<std::vector<int>> parsed;
+            std::vector<std::optional<double>> self_scores;
             for (size_t c = 0; c < row["candidates"].size(); c++) {
                 texts.push_back(row["candidates"][c]["text"].get<std::string>());
-                std::vector<int> s;
-                for (const json& x : row["judged"][c]["scores"])
-                    if (!x.is_null()) s.push_back(x.get<int>());
-                parsed.push_back(s);
+                const json& m = row["judged"][c]["mean"];
+                self_scores.push_back(m.is_null() ? std::nullopt : std::optional<double>(m.get<double>()));
             }
-            const auto p = build_preference_pair(texts, parsed, st);
+            const auto p = build_preference_pair_from_scores(texts, self_scores, st, cfg_.pair_min_margin);
             if (!p) continue;
             const json& cands = row["candidates"];
             rows.push_back(json{{"prompt", row["prompt"]}, {"chosen", p->chosen}, {"rejected", p->rejected},
@@ -508,6 +532,7 @@ void Run::dpo_from_pairs(const std::string& in_model, const std::string& out_mod
     }
     DpoOptions opt;
     opt.beta = cfg_.beta, opt.lr = cfg_.dpo_lr, opt.epochs = cfg_.dpo_epochs, opt.batch = cfg_.dpo_batch;
+    opt.nll_weight = cfg_.dpo_nll_weight;
     opt.seed = seed_for(stage);
     opt.stage = stage;
     opt.metrics_path = dir_ + "/metrics.jsonl";
@@ -594,6 +619,8 @@ json Run::evaluate() {
                 "The oracle judges: mean score and exact-correct % on 256 held-out prompts (greedy), head-to-head win/tie/loss; "
                 "each model's judge against the oracle's ranking of held-out responses.");
     auto ifs = data::load_heldout_if(world_ + "/heldout_if.jsonl");
+    // dev prompts: every tuning choice is read from these (worlds made before the dev split have none)
+    auto devs = file_exists(world_ + "/dev_if.jsonl") ? data::load_heldout_if(world_ + "/dev_if.jsonl") : std::vector<data::HeldoutIf>{};
     auto rms = data::load_heldout_rm(world_ + "/heldout_rm.jsonl");
     if (cfg_.eval_if_limit > 0 && static_cast<int>(ifs.size()) > cfg_.eval_if_limit) ifs.resize(cfg_.eval_if_limit);
     if (cfg_.eval_rm_limit > 0 && static_cast<int>(rms.size()) > cfg_.eval_rm_limit) rms.resize(cfg_.eval_rm_limit);
@@ -603,15 +630,14 @@ json Run::evaluate() {
     report["preset"] = cfg_.preset;
     report["seed"] = cfg_.seed;
     report["models"] = json::object();
-    std::map<std::string, std::vector<double>> if_scores;
+    std::map<std::string, std::vector<double>> if_scores, dev_scores;
     const std::vector<std::string> names = {"M0", "SFT", "M1", "M2", "M3", "M4", "M5", "M2_posonly", "M2_oracle"};
     for (const std::string& name : names) {
         if (!file_exists(model_dir(name) + "/model.safetensors")) continue;
         const std::string cache = dir_ + "/eval/" + name + ".json";
         json e;
-        if (file_exists(cache)) {
-            e = json::parse(read_file(cache));
-        } else {
+        if (file_exists(cache)) e = json::parse(read_file(cache));
+        if (!e.contains("dev_if") || !e.contains("if_scores")) {
             LM lm = load_lm(model_dir(name));
             const IfEval ie = eval_instruction_following(lm, ifs, cfg_.max_response_tokens);
             const RmEval re = eval_reward_modelling(lm, rms, cfg_.eval_rm_samples, seed_for("eval_rm"));
@@ -622,10 +648,14 @@ json Run::evaluate() {
                              {"kendall_tau", nan_to_null(m.kendall_tau)}, {"parse_fail_pct", re.parse_fail_pct}}},
                      {"if_scores", ie.scores},
                      {"if_responses", ie.responses}};
+            const IfEval de = eval_instruction_following(lm, devs, cfg_.max_response_tokens);
+            e["dev_if"] = json{{"oracle_mean", nan_to_null(de.oracle_mean)}, {"exact_pct", nan_to_null(de.exact_pct)}, {"prompts", devs.size()}};
+            e["dev_if_scores"] = de.scores;
             write_file_atomic(cache, e.dump() + "\n");
         }
         if_scores[name] = e["if_scores"].get<std::vector<double>>();
-        report["models"][name] = json{{"if", e["if"]}, {"rm", e["rm"]}};
+        dev_scores[name] = e["dev_if_scores"].get<std::vector<double>>();
+        report["models"][name] = json{{"if", e["if"]}, {"rm", e["rm"]}, {"dev_if", e["dev_if"]}};
         say_.note("  " + name + ": oracle mean " + json(e["if"]["oracle_mean"]).dump() + ", exact " + json(e["if"]["exact_pct"]).dump() +
                   "%, judge pairwise acc " + e["rm"]["pairwise_acc"].dump() + "%");
     }
@@ -643,6 +673,16 @@ json Run::evaluate() {
     }
     h2h("M2_posonly", "M1");
     h2h("M2_oracle", "M1");
+    // Paired differences on the DEV prompts (the numbers tuning may look at), 95% intervals.
+    report["dev_differences"] = json::object();
+    auto dev_diff = [&](const std::string& a, const std::string& b) {
+        if (!dev_scores.count(a) || !dev_scores.count(b) || dev_scores[a].size() < 2) return;
+        const stats::Interval iv = stats::paired_diff_ci95(dev_scores[a], dev_scores[b]);
+        report["dev_differences"][a + "-" + b] = json{{"mean", iv.mean}, {"lo", nan_to_null(iv.lo)}, {"hi", nan_to_null(iv.hi)}, {"n", iv.n}};
+    };
+    for (int t = 2; t <= cfg_.rounds + 1; t++) dev_diff(model_name(t), model_name(t - 1));
+    dev_diff("M2_oracle", "M1");
+    dev_diff("M2_posonly", "M1");
 
     // Loop health, per round.
     report["rounds"] = json::array();
@@ -680,6 +720,29 @@ json Run::evaluate() {
             }
             if (scored >= 2 && means.size() == 1) ties++;
         }
+        // The judge on its own candidates: within-prompt accuracy against the oracle (chance
+        // 50%), and the round's gap (the oracle score of the judge's pick minus the mean).
+        std::vector<GapItem> items;
+        for (const json& row : read_jsonl(round_dir(r) + "/judgements.jsonl")) {
+            GapItem it;
+            bool scorable = row["candidates"].size() >= 2;
+            for (size_t c = 0; c < row["candidates"].size() && scorable; c++) {
+                const json& o = row["candidates"][c]["oracle_score"];
+                const json& m = row["judged"][c]["mean"];
+                if (o.is_null()) scorable = false;
+                else it.oracle.push_back(o.get<double>()), it.judge.push_back(m.is_null() ? std::nullopt : std::optional<double>(m.get<double>()));
+            }
+            if (scorable) it.family = "all", items.push_back(std::move(it));
+        }
+        if (!items.empty()) {
+            const GapRow g = compute_gap(items).back();
+            h["judge_within_prompt_acc"] = nan_to_null(g.judge_acc);
+            h["judge_within_prompt_pairs"] = g.judge_pairs;
+            h["judge_tie_pct"] = nan_to_null(g.judge_tie_pct);
+            h["gap"] = json{{"mean", nan_to_null(g.gap)}, {"lo", nan_to_null(g.gap_lo)}, {"hi", nan_to_null(g.gap_hi)},
+                            {"candidates_mean", g.mean}, {"judge_pick", g.judge_pick}, {"oracle_best", g.oracle_best}};
+            h["all_candidates_same_score_pct"] = nan_to_null(g.identical_pct);
+        }
         const json pi = stage_info("pairs_" + std::to_string(r));
         long agree = 0, comparable = 0;
         for (const json& p : read_jsonl(round_dir(r) + "/pairs.jsonl")) {
@@ -694,6 +757,17 @@ json Run::evaluate() {
         h["tie_pct"] = prompts ? 100.0 * ties / prompts : 0.0;
         h["pairs_kept"] = pi.value("pairs_kept", 0);
         h["pair_oracle_agreement_pct"] = comparable ? json(100.0 * agree / comparable) : json(nullptr);
+        // the same over the pairs whose two sides the oracle tells apart (chance: 50%)
+        long agree_nt = 0, nontied = 0;
+        for (const json& p : read_jsonl(round_dir(r) + "/pairs.jsonl")) {
+            if (p["chosen_oracle"].is_null() || p["rejected_oracle"].is_null()) continue;
+            const double c = p["chosen_oracle"].get<double>(), j = p["rejected_oracle"].get<double>();
+            if (c == j) continue;
+            nontied++, agree_nt += c > j;
+        }
+        h["pairs_oracle_tied_pct"] = comparable ? json(100.0 * (comparable - nontied) / comparable) : json(nullptr);
+        h["pair_oracle_agreement_nontied_pct"] = nontied ? json(100.0 * agree_nt / nontied) : json(nullptr);
+        h["pairs_dropped_identical"] = pi.value("dropped_identical", 0);
         h["mean_self_reward"] = self_n ? json(self_sum / self_n) : json(nullptr);
         h["mean_oracle_reward"] = oracle_n ? json(oracle_sum / oracle_n) : json(nullptr);
         // Reward hacking shows as self-reward running ahead of the truth on the same candidates.

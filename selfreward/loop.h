@@ -26,6 +26,8 @@
 
 namespace sr {
 
+struct JudgeSpec;  // selfreward/gap.h
+
 struct RunConfig {
     std::string preset = "default";
     uint64_t seed = 1;
@@ -49,6 +51,9 @@ struct RunConfig {
     // (the paper's 70B model kept that ability through SFT; a tiny one forgets it and
     // self-instruct then yields nothing). The same replay goes into the SFT baseline and M1.
     int sft_replay_docs = 300;
+    // Each IFT example appears this many times in SFT (the answers are a few bytes each: once,
+    // they are ~1% of the SFT loss beside the judgements and the replay)
+    int sft_ift_repeat = 1;
     // self-instruct
     int instruct_attempts = 400;        // generated prompts per round (before filtering)
     int instruct_max_prompts = 150;     // kept prompts per round at most
@@ -63,13 +68,18 @@ struct RunConfig {
     int candidates = 4;
     double candidate_temperature = 0.7, candidate_top_p = 0.9;
     int max_response_tokens = 32;
-    // judging
+    // judging: "sample" (the paper: judge_samples sampled judgements averaged), "greedy", or
+    // "expected" (the score's expectation under the model's probabilities: judge_expected)
+    std::string judge_mode = "sample";
     int judge_samples = 3;
     double judge_temperature = 0.7, judge_top_p = 0.9;
     int max_judgement_tokens = 48;
-    // DPO
+    // pairs: highest vs lowest self-score; a pair whose scores differ by less than this is a tie
+    double pair_min_margin = 0;
+    // DPO; dpo_nll_weight > 0 adds the chosen response's NLL (DPO+NLL / RPO; 0 = plain DPO)
     double beta = 0.1, dpo_lr = 1e-4;
     int dpo_epochs = 3, dpo_batch = 8;
+    double dpo_nll_weight = 0;
     // loop
     int rounds = 2;
     bool ablations = true;
@@ -122,6 +132,7 @@ private:
     void dpo_from_pairs(const std::string& in_model, const std::string& out_model, const std::string& pairs_path,
                         const std::string& stage);
     uint64_t seed_for(const std::string& stage, int round = 0) const;
+    JudgeSpec judge_spec() const;
 
     std::string dir_;
     std::string world_;  // the world folder in use

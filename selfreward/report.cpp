@@ -313,8 +313,10 @@ std::string report_markdown(const json& report, const std::vector<std::string>& 
     if (any_if) {
         const bool finished = any_model_has(models, "if", "finished_pct");
         md += "## Instruction following (held-out prompts, greedy answers, oracle-scored)\n\n";
+        const bool dev = any_model_has(models, "dev_if", "oracle_mean");
         std::vector<std::string> head = {"model", "oracle mean (0-5)", "exact %", "mean length (chars)"};
         if (finished) head.push_back("finished %");
+        if (dev) head.push_back("dev oracle mean"), head.push_back("dev exact %");
         md += md_header(head);
         for (const std::string& m : names) {
             const json& e = child(models[m], "if");
@@ -322,8 +324,12 @@ std::string report_markdown(const json& report, const std::vector<std::string>& 
             std::vector<std::string> row = {m, fmt(num(e, "oracle_mean"), 2), fmt(num(e, "exact_pct"), 1),
                                             fmt(num(e, "mean_len"), 1)};
             if (finished) row.push_back(fmt(num(e, "finished_pct"), 1));
+            if (dev) row.push_back(fmt(num(child(models[m], "dev_if"), "oracle_mean"), 2)), row.push_back(fmt(num(child(models[m], "dev_if"), "exact_pct"), 1));
             md += md_row(row);
         }
+        if (dev)
+            md += "\nThe first columns are the held-out TEST prompts (read only for this report); the dev columns are the "
+                  "dev prompts, a separate slice of the reserved instances on which every setting was tuned.\n";
         md += "\nExact % = share of prompts whose answer is exactly the bare gold answer (oracle score 5). "
               "The paper reports mean response length growing 1,092 -> 1,552 -> 2,552 characters for M1 -> M2 -> M3.\n\n";
     }
@@ -395,6 +401,23 @@ std::string report_markdown(const json& report, const std::vector<std::string>& 
                           fmt(num(d, "accuracies_last"), 3), fmt(num(d, "margins_last"), 3),
                           fmt(num(d, "rewards_chosen_last"), 3), fmt(num(d, "rewards_rejected_last"), 3)});
         }
+        md += "\n";
+        md += md_header({"round", "judge within-prompt acc. % (chance 50)", "judge ties %", "candidate pairs", "gap: judge pick - mean [95%]",
+                         "candidates' mean", "judge's pick", "oracle's best", "prompts with one oracle score %",
+                         "pairs the oracle ties %", "agreement on pairs it does not tie %", "identical pairs dropped"}, 4);
+        for (const json& r : rounds) {
+            const json& g = child(r, "gap");
+            md += md_row({fmt_count(num(r, "round")), fmt(num(r, "judge_within_prompt_acc"), 1), fmt(num(r, "judge_tie_pct"), 1),
+                          fmt_count(num(r, "judge_within_prompt_pairs")),
+                          fmt(num(g, "mean"), 2) + " [" + fmt(num(g, "lo"), 2) + ", " + fmt(num(g, "hi"), 2) + "]",
+                          fmt(num(g, "candidates_mean"), 2), fmt(num(g, "judge_pick"), 2), fmt(num(g, "oracle_best"), 2),
+                          fmt(num(r, "all_candidates_same_score_pct"), 1), fmt(num(r, "pairs_oracle_tied_pct"), 1),
+                          fmt(num(r, "pair_oracle_agreement_nontied_pct"), 1), fmt_count(num(r, "pairs_dropped_identical"))});
+        }
+        md += "\nThe judge on its own candidates: over every two candidates of one prompt that the oracle scores "
+              "differently, the share the self-scores order the same way (a tie counts half, so chance is 50% whatever the "
+              "tie rate); gap = the oracle score of the candidate the judge scores highest minus the candidates' mean (what "
+              "self-judging can teach at all; sr gap measures it on dev prompts before a round).\n";
         md += "\nSelf reward = the model's own average judge score of the round's candidates; oracle reward = "
               "the oracle's score of the same candidates (those whose prompt is a task of the world). A self - oracle gap that grows over rounds is the judge "
               "rewarding itself for what the truth does not (reward hacking). Pair-oracle agreement: share of kept "
@@ -451,7 +474,7 @@ std::string report_terminal_tables(const json& report) {
     if (rows.size() > 1) out += "\nHead-to-head (oracle-scored; paper: GPT-4 judged)\n" + text_table(rows);
 
     const json& rounds = child(report, "rounds");
-    rows = {{"round", "model", "kept/gen", "parse%", "tie%", "pairs", "agree%", "self", "oracle", "len", "dpo loss"}};
+    rows = {{"round", "model", "kept/gen", "parse%", "tie%", "pairs", "agree%", "judge%", "gap", "self", "oracle", "len", "dpo loss"}};
     if (rounds.is_array())
         for (const json& r : rounds) {
             const json& d = child(r, "dpo");
@@ -459,11 +482,20 @@ std::string report_terminal_tables(const json& report) {
                             fmt_count(num(r, "prompts_kept")) + "/" + fmt_count(num(r, "prompts_generated")),
                             fmt(num(r, "judge_parse_fail_pct"), 1), fmt(num(r, "tie_pct"), 1),
                             fmt_count(num(r, "pairs_kept")), fmt(num(r, "pair_oracle_agreement_pct"), 1),
+                            fmt(num(r, "judge_within_prompt_acc"), 1), fmt(num(child(r, "gap"), "mean"), 2),
                             fmt(num(r, "mean_self_reward"), 2), fmt(num(r, "mean_oracle_reward"), 2),
                             fmt(num(r, "mean_response_len"), 1),
                             fmt(num(d, "loss_first"), 3) + "->" + fmt(num(d, "loss_last"), 3)});
         }
-    if (rows.size() > 1) out += "\nLoop health per round\n" + text_table(rows);
+    if (rows.size() > 1)
+        out += "\nLoop health per round (agree%: pairs the oracle orders as the judge did; judge%: the judge's within-prompt "
+               "accuracy on its candidates, chance 50; gap: oracle score of its pick minus the candidates' mean)\n" + text_table(rows);
+    const json& dd = child(report, "dev_differences");
+    rows = {{"dev prompts", "mean", "95% interval"}};
+    if (dd.is_object())
+        for (auto it = dd.begin(); it != dd.end(); ++it)
+            rows.push_back({it.key(), fmt(num(*it, "mean"), 3), "[" + fmt(num(*it, "lo"), 3) + ", " + fmt(num(*it, "hi"), 3) + "]"});
+    if (rows.size() > 1) out += "\nPaired differences of the oracle score on the dev prompts\n" + text_table(rows);
     return out;
 }
 
