@@ -6,15 +6,11 @@
 #include <cmath>
 #include <limits>
 
+#include "tensor/dispatch.h"
 #include "tensor/kernels.h"
 #include "tensor/ops.h"
 
 namespace sr {
-
-template <typename F> static auto dispatch(DType dt, F&& f) {
-    if (dt == DType::F32) return f(float{});
-    return f(double{});
-}
 
 static bool wants(const Node& self, size_t i) { return self.inputs[i]->requires_grad; }
 
@@ -122,7 +118,6 @@ Var gelu(const Var& a) {
         dispatch(in.data.dtype(), [&](auto zero) {
             using T = decltype(zero);
             kernels::gelu_backward<T>(in.grad.data<T>(), in.data.data<T>(), self.grad.data<T>(), in.data.numel(), !fresh);
-            return 0;
         });
     });
 }
@@ -250,7 +245,6 @@ Var linear(const Var& x, const Var& w, const Var& b) {
         }
         kernels::gemm(false, false, static_cast<int>(N), outc, in, T(1), X.data<T>(), in, W.data<T>(), outc,
                       b ? T(1) : T(0), o, outc);
-        return 0;
     });
     std::vector<Var> inputs{x, w};
     if (b) inputs.push_back(b);
@@ -288,7 +282,6 @@ Var linear(const Var& x, const Var& w, const Var& b) {
                     }
                 });
             }
-            return 0;
         });
     });
 }
@@ -310,7 +303,6 @@ Var softmax(const Var& a) {
         dispatch(self.data.dtype(), [&](auto zero) {
             using T = decltype(zero);
             kernels::softmax_backward<T>(dx.data<T>(), self.grad.data<T>(), self.data.data<T>(), N, C);
-            return 0;
         });
     });
 }
@@ -324,7 +316,6 @@ Var log_softmax(const Var& a) {
         dispatch(self.data.dtype(), [&](auto zero) {
             using T = decltype(zero);
             kernels::log_softmax_backward<T>(dx.data<T>(), self.grad.data<T>(), self.data.data<T>(), N, C);
-            return 0;
         });
     });
 }
@@ -354,7 +345,6 @@ Var layernorm(const Var& x, const Var& weight, const Var& bias, double eps) {
         using T = decltype(zero);
         kernels::layernorm_forward<T>(out.data<T>(), mean.data<T>(), rstd.data<T>(), X.data<T>(), weight->data.data<T>(),
                                       bias->data.data<T>(), N, C, static_cast<T>(eps));
-        return 0;
     });
     return make_node(out, "layernorm", {x, weight, bias}, [mean, rstd, N, C](Node& self) {
         const Tensor& X = self.inputs[0]->data;
@@ -365,7 +355,6 @@ Var layernorm(const Var& x, const Var& weight, const Var& bias, double eps) {
             T* db = wants(self, 2) ? self.inputs[2]->grad_buffer().data<T>() : nullptr;
             kernels::layernorm_backward<T>(dx, dw, db, self.grad.data<T>(), X.data<T>(), self.inputs[1]->data.data<T>(),
                                            mean.data<T>(), rstd.data<T>(), N, C);
-            return 0;
         });
     });
 }
@@ -387,13 +376,11 @@ Var embedding(const Var& table, const std::vector<int>& ids, const Shape& shape)
     dispatch(W.dtype(), [&](auto zero) {
         using T = decltype(zero);
         kernels::embedding_forward<T>(out.data<T>(), W.data<T>(), ids.data(), N, C);
-        return 0;
     });
     return make_node(out, "embedding", {table}, [ids, N, C](Node& self) {
         dispatch(self.grad.dtype(), [&](auto zero) {
             using T = decltype(zero);
             kernels::embedding_backward<T>(self.inputs[0]->grad_buffer().data<T>(), self.grad.data<T>(), ids.data(), N, C);
-            return 0;
         });
     });
 }
@@ -428,7 +415,6 @@ Var cross_entropy(const Var& logits, const std::vector<int>& targets, const std:
         std::vector<T> losses(N);
         loss = kernels::crossentropy_forward<T>(probs.data<T>(), losses.data(), L.data<T>(), targets.data(),
                                                m.defined() ? m.data<T>() : nullptr, N, V, &denom);
-        return 0;
     });
     return make_node(Tensor::scalar(loss, L.dtype()), "cross_entropy", {logits}, [probs, m, targets, denom, N, V](Node& self) {
         if (denom <= 0) return;  // everything masked: the loss is a constant 0
@@ -436,7 +422,6 @@ Var cross_entropy(const Var& logits, const std::vector<int>& targets, const std:
             using T = decltype(zero);
             kernels::crossentropy_backward<T>(self.inputs[0]->grad_buffer().data<T>(), probs.data<T>(), targets.data(),
                                               m.defined() ? m.data<T>() : nullptr, N, V, self.grad.item() / denom);
-            return 0;
         });
     });
 }
@@ -462,7 +447,6 @@ Var token_logprobs(const Var& logits, const std::vector<int>& targets) {
                 for (int v = 0; v < V; v++) d[i * V + v] -= g[i] * std::exp(lp[i * V + v]);
                 d[i * V + targets[i]] += g[i];
             }
-            return 0;
         });
     });
 }
@@ -478,14 +462,12 @@ Var attention(const Var& qkv, int n_head) {
     dispatch(X.dtype(), [&](auto zero) {
         using T = decltype(zero);
         kernels::attention_forward<T>(out.data<T>(), att.data<T>(), X.data<T>(), B, Tn, C, n_head);
-        return 0;
     });
     return make_node(out, "attention", {qkv}, [att, B, Tn, C, n_head](Node& self) {
         dispatch(att.dtype(), [&](auto zero) {
             using T = decltype(zero);
             kernels::attention_backward<T>(self.inputs[0]->grad_buffer().data<T>(), self.grad.data<T>(),
                                            self.inputs[0]->data.data<T>(), att.data<T>(), B, Tn, C, n_head);
-            return 0;
         });
     });
 }

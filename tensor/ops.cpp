@@ -7,16 +7,10 @@
 #include <sstream>
 
 #include "tensor/cuda.h"
+#include "tensor/dispatch.h"
 #include "tensor/kernels.h"
 
 namespace sr {
-
-// Calls f(T{}) with T = float or double according to dtype: the one place where the runtime
-// dtype becomes a compile-time type.
-template <typename F> static auto dispatch(DType dt, F&& f) {
-    if (dt == DType::F32) return f(float{});
-    return f(double{});
-}
 
 static void require_cpu(const char* op, const Tensor& a) {
     if (!a.defined()) fail(op, "input tensor is undefined");
@@ -117,7 +111,6 @@ template <typename Op> static Tensor binary(const char* name, const Tensor& a, c
     dispatch(a.dtype(), [&](auto zero) {
         using T = decltype(zero);
         binary_kernel<T>(out.data<T>(), a.data<T>(), b.data<T>(), a.shape(), b.shape(), so, op);
-        return 0;
     });
     return out;
 }
@@ -151,7 +144,6 @@ Tensor sum_to(const Tensor& t, const Shape& shape) {
                 idx[d] = 0;
             }
         }
-        return 0;
     });
     return out;
 }
@@ -168,7 +160,6 @@ template <typename Op> static Tensor unary(const char* name, const Tensor& a, Op
         const T* x = a.data<T>();
         T* y = out.data<T>();
         kernels::parallel_for(n, n, [&](int64_t i) { y[i] = static_cast<T>(op(x[i])); });
-        return 0;
     });
     return out;
 }
@@ -189,7 +180,6 @@ Tensor gelu(const Tensor& a) {
     dispatch(a.dtype(), [&](auto zero) {
         using T = decltype(zero);
         kernels::gelu_forward<T>(out.data<T>(), a.data<T>(), a.numel());
-        return 0;
     });
     return out;
 }
@@ -205,7 +195,6 @@ void add_inplace(Tensor& dst, const Tensor& src) {
         T* d = dst.data<T>();
         const T* s = src.data<T>();
         kernels::parallel_for(n, n, [&](int64_t i) { d[i] += s[i]; });
-        return 0;
     });
 }
 
@@ -241,7 +230,6 @@ Tensor sum(const Tensor& a, int axis, bool keepdim) {
         for (int64_t o = 0; o < v.outer; o++)
             for (int64_t l = 0; l < v.len; l++)
                 for (int64_t i = 0; i < v.inner; i++) y[o * v.inner + i] += x[(o * v.len + l) * v.inner + i];
-        return 0;
     });
     return out;
 }
@@ -269,7 +257,6 @@ Tensor max(const Tensor& a, int axis, bool keepdim, std::vector<int64_t>* argmax
                 y[o * v.inner + i] = x[(o * v.len + best) * v.inner + i];
                 if (argmax) (*argmax)[o * v.inner + i] = best;
             }
-        return 0;
     });
     return out;
 }
@@ -281,7 +268,6 @@ Tensor sum_all(const Tensor& a) {
         using T = decltype(zero);
         const T* x = a.data<T>();
         for (int64_t i = 0; i < a.numel(); i++) s += x[i];
-        return 0;
     });
     return Tensor::scalar(s, a.dtype());
 }
@@ -354,12 +340,11 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
         if (d.b_shared && !ta) {  // fold the batch into M: one big GEMM is faster than many small
             kernels::gemm(false, tb, static_cast<int>(d.batch * d.M), d.N, d.K, T(1), A, ta ? d.M : d.K, B,
                           tb ? d.K : d.N, T(0), C, d.N);
-            return 0;
+            return;
         }
         for (int64_t i = 0; i < d.batch; i++)
             kernels::gemm(ta, tb, d.M, d.N, d.K, T(1), A + i * d.M * d.K, ta ? d.M : d.K,
                           B + (d.b_shared ? 0 : i * d.K * d.N), tb ? d.K : d.N, T(0), C + i * d.M * d.N, d.N);
-        return 0;
     });
     return out;
 }
@@ -373,7 +358,6 @@ Tensor matmul_reference(const Tensor& a, const Tensor& b, bool ta, bool tb) {
         for (int64_t i = 0; i < d.batch; i++)
             kernels::matmul_naive<T>(out.data<T>() + i * d.M * d.N, a.data<T>() + i * d.M * d.K,
                                      b.data<T>() + (d.b_shared ? 0 : i * d.K * d.N), d.M, d.N, d.K, ta, tb, false);
-        return 0;
     });
     return out;
 }
@@ -401,7 +385,6 @@ Tensor softmax(const Tensor& a) {
     dispatch(a.dtype(), [&](auto zero) {
         using T = decltype(zero);
         kernels::softmax_forward<T>(out.data<T>(), a.data<T>(), N, C);
-        return 0;
     });
     return out;
 }
@@ -415,7 +398,6 @@ Tensor log_softmax(const Tensor& a) {
     dispatch(a.dtype(), [&](auto zero) {
         using T = decltype(zero);
         kernels::log_softmax_forward<T>(out.data<T>(), a.data<T>(), N, C);
-        return 0;
     });
     return out;
 }
@@ -432,7 +414,6 @@ Tensor causal_mask(const Tensor& a) {
         for (int64_t m = 0; m < mats; m++)
             for (int64_t i = 0; i < Tn; i++)
                 for (int64_t j = i + 1; j < Tn; j++) y[(m * Tn + i) * Tn + j] = -std::numeric_limits<T>::infinity();
-        return 0;
     });
     return out;
 }
@@ -563,7 +544,6 @@ Tensor dropout_mask(const Shape& shape, double p, uint64_t seed, DType dtype) {
         using T = decltype(zero);
         T* m = t.data<T>();
         kernels::parallel_for(n, n, [&](int64_t i) { m[i] = hash_uniform(seed, static_cast<uint64_t>(i)) < p ? T(0) : T(keep); });
-        return 0;
     });
     return t;
 }
