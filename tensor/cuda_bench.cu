@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tensor/cuda_common.cuh"
+#include "tensor/rng.h"
 
 namespace sr::cuda {
 
@@ -22,16 +23,12 @@ namespace {
 // ----------------------------------------------------------------------------------------------
 // helpers
 
-// splitmix64: the same numbers on every platform (no std distributions, per the house rules).
-struct Rng {
+// The splitmix64 stream of tensor/rng.h: the same numbers on every platform (no std
+// distributions, per the house rules).
+struct SplitMix {
     uint64_t state;
-    explicit Rng(uint64_t seed) : state(seed) {}
-    uint64_t next() {
-        uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
+    explicit SplitMix(uint64_t seed) : state(seed) {}
+    uint64_t next() { return sr::splitmix64(state); }
     float uniform(float lo, float hi) { return lo + (hi - lo) * (float)((next() >> 40) * 0x1.0p-24); }
     int64_t below(int64_t n) { return (int64_t)(next() % (uint64_t)n); }
 };
@@ -55,7 +52,7 @@ struct DeviceFloats {
 };
 
 std::vector<float> random_floats(size_t n, float lo, float hi, uint64_t seed) {
-    Rng rng(seed);
+    SplitMix rng(seed);
     std::vector<float> v(n);
     for (float& x : v) x = rng.uniform(lo, hi);
     return v;
@@ -151,7 +148,7 @@ const MatmulCase kMatmulCases[] = {
 double matmul_sample_error(const MatmulCase& mc, const std::vector<float>& a,
                            const std::vector<float>& b, const std::vector<float>& c, int samples,
                            uint64_t seed) {
-    Rng rng(seed);
+    SplitMix rng(seed);
     double worst = 0.0;
     for (int s = 0; s < samples; s++) {
         const int64_t z = rng.below(mc.batch);

@@ -18,6 +18,7 @@
 
 #include "tensor/cuda.h"
 #include "tensor/kernels.h"
+#include "tensor/rng.h"
 #include "tensor/runtime.h"
 #include "tests/catch.hpp"
 
@@ -32,20 +33,15 @@ bool skip_without_device() {
     return true;
 }
 
-struct Rng {  // splitmix64
+struct SplitMix {  // the splitmix64 stream of tensor/rng.h
     uint64_t state;
-    explicit Rng(uint64_t seed) : state(seed) {}
-    uint64_t next() {
-        uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
+    explicit SplitMix(uint64_t seed) : state(seed) {}
+    uint64_t next() { return sr::splitmix64(state); }
     float uniform(float lo, float hi) { return lo + (hi - lo) * (float)((next() >> 40) * 0x1.0p-24); }
 };
 
 std::vector<float> random_floats(size_t n, float lo, float hi, uint64_t seed) {
-    Rng rng(seed);
+    SplitMix rng(seed);
     std::vector<float> v(n);
     for (float& x : v) x = rng.uniform(lo, hi);
     return v;

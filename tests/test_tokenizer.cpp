@@ -3,6 +3,7 @@
 #include "tests/catch.hpp"
 
 #include "model/tokenizer.h"
+#include "tensor/rng.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -18,15 +19,10 @@ namespace {
 
 const std::vector<std::string> kSpecials = {"<|endoftext|>", "<|user|>", "<|assistant|>", "<|end|>"};
 
-// splitmix64: same bytes on every platform
-struct Rng {
+// The splitmix64 stream of tensor/rng.h: same bytes on every platform
+struct SplitMix {
     uint64_t s;
-    uint64_t next() {
-        uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
+    uint64_t next() { return sr::splitmix64(s); }
 };
 
 // A small English-like corpus with numbers and chat markers, deterministic.
@@ -35,7 +31,7 @@ std::string make_corpus(size_t approx_bytes, uint64_t seed) {
                            "what", "is", "plus", "answer", "count", "how", "many", "word", "list",
                            "and", "of", "to", "in", "string", "number", "first", "last"};
     const int nw = sizeof(words) / sizeof(words[0]);
-    Rng rng{seed};
+    SplitMix rng{seed};
     std::string s;
     while (s.size() < approx_bytes) {
         int len = 3 + (int)(rng.next() % 10);
@@ -122,7 +118,7 @@ TEST_CASE("tokenizer: pre-split chunks", "[tokenizer]") {
 TEST_CASE("tokenizer: round trip on random bytes, including 0x00, 0xFF and invalid UTF-8",
           "[tokenizer]") {
     const Tokenizer& t = trained();
-    Rng rng{42};
+    SplitMix rng{42};
     for (int trial = 0; trial < 50; ++trial) {
         std::string s;
         size_t len = rng.next() % 500;
@@ -235,7 +231,7 @@ static std::vector<std::pair<int, int>> reference_train(const std::string& text,
 TEST_CASE("tokenizer: incremental training matches the simple recount-everything trainer",
           "[tokenizer]") {
     std::string text = make_corpus(8000, 11);
-    Rng rng{5};
+    SplitMix rng{5};
     for (int i = 0; i < 2000; ++i) text += (char)(rng.next() % 6 == 0 ? ' ' : 'a' + rng.next() % 3);
     Tokenizer t;
     t.train(text, 256 + 120, {});
