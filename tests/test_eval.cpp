@@ -4,6 +4,7 @@
 // renders the paper's rows and NaN as n/a, writes well-formed files, and validate_report
 // catches out-of-range values.
 #include "tests/catch.hpp"
+#include "tests/xml_check.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -57,38 +58,6 @@ std::string read_file(const std::string& path) {
 bool file_exists(const std::string& path) {
     struct stat st;
     return stat(path.c_str(), &st) == 0;
-}
-
-// XML well-formedness: balanced tags, one root, no raw '<' in a tag, '&' only as an entity.
-std::string xml_problem(const std::string& s) {
-    std::vector<std::string> stack;
-    int roots = 0;
-    for (size_t i = 0; i < s.size(); i++) {
-        if (s[i] == '&') {
-            bool ok = false;
-            for (const char* e : {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"}) ok = ok || s.compare(i, std::string(e).size(), e) == 0;
-            if (!ok) return "bare & at " + std::to_string(i);
-            continue;
-        }
-        if (s[i] == '>') return "stray > at " + std::to_string(i);
-        if (s[i] != '<') continue;
-        const size_t close = s.find('>', i);
-        if (close == std::string::npos) return "unclosed tag";
-        const std::string tag = s.substr(i + 1, close - i - 1);
-        i = close;
-        if (tag.empty() || tag.find('<') != std::string::npos) return "bad tag " + tag;
-        if (tag[0] == '?') continue;
-        if (tag[0] == '/') {
-            if (stack.empty() || stack.back() != tag.substr(1)) return "mismatched </" + tag;
-            stack.pop_back();
-            continue;
-        }
-        if (stack.empty()) roots++;
-        if (tag.back() != '/') stack.push_back(tag.substr(0, tag.find_first_of(" /")));
-    }
-    if (!stack.empty()) return "unclosed <" + stack.back() + ">";
-    if (roots != 1) return std::to_string(roots) + " root elements";
-    return "";
 }
 
 // A complete, valid report by hand: every section, one NaN where NaN is documented (M2 5-best).

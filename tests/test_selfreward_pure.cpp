@@ -2,6 +2,7 @@
 // Self-Instruct filters, pair building, reward-modelling metrics, statistics, SVG charts.
 // Expected values are computed by hand in the comments.
 #include "tests/catch.hpp"
+#include "tests/xml_check.h"
 
 #include <cmath>
 #include <limits>
@@ -322,45 +323,11 @@ TEST_CASE("stats: bootstrap is deterministic and sensible", "[selfreward][stats]
 // ---------------------------------------------------------------------------------------------
 // SVG
 
-// A small XML well-formedness check: balanced tags, one root <svg>, attributes and text free of
-// raw '<', and every '&' starting one of the five predefined entities.
-static std::string xml_problem(const std::string& s) {
-    std::vector<std::string> stack;
-    int roots = 0;
-    for (size_t i = 0; i < s.size(); i++) {
-        if (s[i] == '&') {
-            bool ok = false;
-            for (const char* e : {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"})
-                ok = ok || s.compare(i, std::string(e).size(), e) == 0;
-            if (!ok) return "bare & at " + std::to_string(i);
-            continue;
-        }
-        if (s[i] == '>') return "stray > at " + std::to_string(i);
-        if (s[i] != '<') continue;
-        const size_t close = s.find('>', i);
-        if (close == std::string::npos) return "unclosed tag";
-        const std::string tag = s.substr(i + 1, close - i - 1);
-        i = close;
-        if (tag.find('<') != std::string::npos) return "< inside tag " + tag;
-        if (tag[0] == '?') continue;  // <?xml ...?>
-        if (tag[0] == '/') {
-            if (stack.empty() || stack.back() != tag.substr(1)) return "mismatched </" + tag;
-            stack.pop_back();
-            continue;
-        }
-        const std::string name = tag.substr(0, tag.find_first_of(" /"));
-        if (stack.empty()) roots++;
-        if (tag.back() != '/') stack.push_back(name);
-    }
-    if (!stack.empty()) return "unclosed <" + stack.back() + ">";
-    if (roots != 1) return std::to_string(roots) + " root elements";
-    return "";
-}
-
 TEST_CASE("svg: the well-formedness checker itself rejects broken XML", "[selfreward][svg]") {
     REQUIRE(xml_problem("<svg><g a=\"1\"/><text>a &amp; b</text></svg>") == "");
     REQUIRE(xml_problem("<svg><text>a & b</text></svg>") != "");
     REQUIRE(xml_problem("<svg><g></svg>") != "");
+    REQUIRE(xml_problem("<svg><></svg>") != "");
     REQUIRE(xml_problem("<svg></svg><svg></svg>") != "");
 }
 
