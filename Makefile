@@ -4,9 +4,16 @@
 #   make asan     build and run the tests under AddressSanitizer + UBSan (build-asan/; all but the
 #                 [slow] end-to-end run of the quick preset, which takes minutes under the sanitizers)
 # Options: NO_OMP=1 (no OpenMP), CUDA=0 (skip nvcc even when found), NATIVE=0 (no -march=native)
+# make compiles on every core by default; a -j on the command line wins (make -j1: one core).
 #
 # Layout: every .cpp under tensor/ autograd/ model/ data/ selfreward/ goes into one static
 # library, except the programs (files named main_*.cpp). tests/*.cpp form ./sr_tests.
+
+# Every core unless the command line says otherwise (make 4.4 shows a command-line -j here;
+# 4.3 does not, but still lets the command line's -j win).
+ifeq ($(filter -j% j%,$(MAKEFLAGS)),)
+  MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 1)
+endif
 
 CXX      ?= g++
 NVCC     ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
