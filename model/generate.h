@@ -50,9 +50,9 @@ private:
     std::vector<std::unique_ptr<float[]>> k_, v_;
     std::vector<float> x_, qkv_, y_, f_, logits_, out_;  // scratch, reused between calls
     // Batches, and one sequence of a large model: each block's four weight matrices copied
-    // into 16-column panels (kernels::pack_panels) on the first call, index l * 4 + m. The
-    // model's weights must not change while the cache is in use (its keys and values would be
-    // stale too).
+    // into 16-column panels (kernels::pack_panels) on the first call, index l * 4 + m (m a
+    // BlockMatrix, generate.cpp). The model's weights must not change while the cache is in use
+    // (its keys and values would be stale too).
     std::vector<std::unique_ptr<float[]>> packed_;
     const GPT* packed_for_ = nullptr;
 };
