@@ -156,10 +156,13 @@ std::vector<float> KVCacheReference::forward(const GPT& model, const std::vector
     const int n = static_cast<int>(tokens.size());
     const float eps = static_cast<float>(config_.layer_norm_epsilon);
     if (len_ + n > T) fail("KVCacheReference::forward", "the sequence would exceed the context of " + std::to_string(T));
-    std::vector<float> logits(static_cast<size_t>(n) * V), x(C), ln(C), qkv(3 * C), y(C), fc(4 * C), att(T);
+    const float* wte = f32(model.wte);  // (V, C)
+    const float* wpe = f32(model.wpe);  // (T, C)
+    std::vector<float> logits(static_cast<size_t>(n) * V);  // (n, V)
+    std::vector<float> x(C), ln(C), qkv(3 * C), y(C), fc(4 * C), branch(C), att(T);  // one position's activations
     for (int i = 0; i < n; i++) {
         const int p = len_ + i;  // this token's position
-        for (int c = 0; c < C; c++) x[c] = f32(model.wte)[static_cast<int64_t>(tokens[i]) * C + c] + f32(model.wpe)[static_cast<int64_t>(p) * C + c];
+        for (int c = 0; c < C; c++) x[c] = wte[static_cast<int64_t>(tokens[i]) * C + c] + wpe[static_cast<int64_t>(p) * C + c];
         for (int l = 0; l < config_.n_layer; l++) {
             const Block& blk = model.h[l];
             float* keys = &keys_[static_cast<size_t>(l) * T * C];  // (T, C) this layer's cache
@@ -184,18 +187,18 @@ std::vector<float> KVCacheReference::forward(const GPT& model, const std::vector
                     y[hd * HS + e] = s;
                 }
             }
-            linear_row(ln.data(), y.data(), blk.attn_c_proj_weight, blk.attn_c_proj_bias);
-            for (int c = 0; c < C; c++) x[c] += ln[c];  // x = x + attn(ln_1(x))
+            linear_row(branch.data(), y.data(), blk.attn_c_proj_weight, blk.attn_c_proj_bias);
+            for (int c = 0; c < C; c++) x[c] += branch[c];  // x = x + attn(ln_1(x))
             layernorm_plain(ln.data(), x.data(), blk.ln_2_weight, blk.ln_2_bias, C, eps);
             linear_row(fc.data(), ln.data(), blk.c_fc_weight, blk.c_fc_bias);
             for (float& u : fc) u = 0.5f * u * (1 + std::tanh(0.7978845608f * (u + 0.044715f * u * u * u)));  // GELU
-            linear_row(ln.data(), fc.data(), blk.mlp_c_proj_weight, blk.mlp_c_proj_bias);
-            for (int c = 0; c < C; c++) x[c] += ln[c];  // x = x + mlp(ln_2(x))
+            linear_row(branch.data(), fc.data(), blk.mlp_c_proj_weight, blk.mlp_c_proj_bias);
+            for (int c = 0; c < C; c++) x[c] += branch[c];  // x = x + mlp(ln_2(x))
         }
         layernorm_plain(ln.data(), x.data(), model.ln_f_weight, model.ln_f_bias, C, eps);
         for (int v = 0; v < V; v++) {  // the head is tied to the token embedding: logits = ln_f(x) @ wte^T
             float s = 0;
-            for (int c = 0; c < C; c++) s += ln[c] * f32(model.wte)[static_cast<int64_t>(v) * C + c];
+            for (int c = 0; c < C; c++) s += ln[c] * wte[static_cast<int64_t>(v) * C + c];
             logits[static_cast<size_t>(i) * V + v] = s;
         }
     }
