@@ -4,7 +4,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
+#include <set>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "model/checkpoint.h"
@@ -172,6 +175,146 @@ int cmd_experiment(int argc, char** argv) {
     make_dirs(out);
     write_file_atomic(out + "/experiment.json", result.dump(2) + "\n");
     std::printf("wrote %s/experiment.json\n", out.c_str());
+    return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// sr ablate: our recipe, the paper's, and ours with each change switched off, on dev prompts
+
+// The stages a variant can take over from an earlier run of the same seed: a stage is shared
+// when every setting it depends on is equal (so its files would be the same bytes).
+static std::string stage_key(const RunConfig& c, const std::string& stage) {
+    json k = {{"seed", c.seed}, {"world", c.world}, {"world_dir", c.world_dir}, {"vocab_size", c.vocab_size}, {"n_embd", c.n_embd},
+              {"n_layer", c.n_layer}, {"n_head", c.n_head}, {"context", c.context}, {"pretrain_steps", c.pretrain_steps},
+              {"pretrain_batch", c.pretrain_batch}, {"pretrain_lr", c.pretrain_lr}};
+    if (stage == "pretrain") return k.dump();
+    k.update(json{{"sft_steps", c.sft_steps}, {"sft_batch", c.sft_batch}, {"sft_lr", c.sft_lr}, {"sft_replay_docs", c.sft_replay_docs},
+                  {"sft_ift_repeat", c.sft_ift_repeat}});
+    if (stage == "sft_SFT") return k.dump();
+    k.update(json{{"eft_policy_samples", c.eft_policy_samples}, {"eft_policy_cap", c.eft_policy_cap}, {"max_response_tokens", c.max_response_tokens}});
+    return k.dump();  // sft_M1
+}
+
+static void copy_stage(const std::string& from, const std::string& to, const std::string& stage, const std::string& model,
+                       const std::vector<std::string>& extra_files) {
+    namespace fs = std::filesystem;
+    fs::create_directories(to + "/.done");
+    fs::copy(from + "/" + model, to + "/" + model, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+    for (const std::string& f : extra_files)
+        if (fs::exists(from + "/" + f)) fs::copy_file(from + "/" + f, to + "/" + f, fs::copy_options::overwrite_existing);
+    fs::copy_file(from + "/.done/" + stage, to + "/.done/" + stage, fs::copy_options::overwrite_existing);  // the marker last
+}
+
+int cmd_ablate(int argc, char** argv) {
+    cxxopts::Options o("sr ablate",
+                       "Our recipe, the paper's recipe, and ours with each change switched off one at a time, over seeds; "
+                       "the effect of each on M2 - M1 (and M3 - M2) on the DEV prompts. Stages that do not depend on a "
+                       "variant's change (pretraining, SFT) are run once per seed and shared.");
+    o.add_options()("preset", "our recipe: default, or a JSON file", cxxopts::value<std::string>()->default_value("default"))(
+        "seeds", "number of seeds (1..N)", cxxopts::value<int>()->default_value("1"))(
+        "out", "folder for the runs and ablation.json / ablation.md", cxxopts::value<std::string>()->default_value("runs/ablate"))(
+        "only", "comma-separated variant names to run (default: all)", cxxopts::value<std::string>()->default_value(""))(
+        "threads", "threads (0 = all cores)", cxxopts::value<int>()->default_value("0"));
+    cxxopts::ParseResult a;
+    if (!parse_flags(o, argc, argv, &a)) return 0;
+    set_num_threads(a["threads"].as<int>());
+    const int seeds = a["seeds"].as<int>();
+    if (seeds < 1) throw std::runtime_error("sr ablate: --seeds must be at least 1");
+    const std::string out = a["out"].as<std::string>();
+    const RunConfig ours = run_preset(a["preset"].as<std::string>());
+    std::vector<std::pair<std::string, RunConfig>> variants = {{"ours", ours}, {"paper", paper_recipe(ours)}};
+    const json ours_j = run_config_to_json(ours);
+    for (const RecipeSetting& r : recipe_settings())
+        if (ours_j[r.field] != r.paper) variants.push_back({"ours_without_" + r.field, with_field(ours, r.field, r.paper)});
+    std::set<std::string> only;
+    for (size_t at = 0; !a["only"].as<std::string>().empty() && at != std::string::npos;) {
+        const size_t comma = a["only"].as<std::string>().find(',', at);
+        only.insert(a["only"].as<std::string>().substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+        at = comma == std::string::npos ? comma : comma + 1;
+    }
+    json result = {{"preset", a["preset"].as<std::string>()}, {"seeds", seeds}, {"variants", json::array()}};
+    std::vector<std::vector<std::string>> table = {{"variant", "M1 dev", "M2 dev", "M3 dev", "M2-M1 [95%]", "M3-M2 [95%]", "M2oracle-M1 [95%]",
+                                                    "judge% r1", "pairs r1"}};
+    for (auto& [name, base] : variants) {
+        if (!only.empty() && !only.count(name)) continue;
+        std::map<std::string, std::vector<double>> dev;  // model -> per-prompt dev scores, seeds concatenated
+        double judge_acc = 0, pairs = 0;
+        for (int s = 1; s <= seeds; s++) {
+            RunConfig c = base;
+            c.seed = static_cast<uint64_t>(s);
+            const std::string dir = out + "/" + name + "/seed" + std::to_string(s);
+            // take over finished stages from another variant of this seed whose settings match
+            for (auto& [other, oc] : variants) {
+                RunConfig occ = oc;
+                occ.seed = c.seed;
+                const std::string odir = out + "/" + other + "/seed" + std::to_string(s);
+                if (odir == dir) continue;
+                const std::vector<std::tuple<std::string, std::string, std::vector<std::string>>> stages = {
+                    {"pretrain", "M0", {}}, {"sft_SFT", "SFT", {}}, {"sft_M1", "M1", {"eft_policy.jsonl"}}};
+                for (const auto& [stage, model, extra] : stages)
+                    if (file_exists(odir + "/.done/" + stage) && !file_exists(dir + "/.done/" + stage) && stage_key(c, stage) == stage_key(occ, stage)) {
+                        std::printf("ablate: %s/seed%d takes %s over from %s\n", name.c_str(), s, model.c_str(), other.c_str());
+                        copy_stage(odir, dir, stage, model, extra);
+                    }
+            }
+            Run run(dir, c, plain_narrator());
+            run.all();
+            const json rep = run.evaluate();
+            for (const std::string m : {"M1", "M2", "M3", "M2_oracle"}) {
+                const std::string cache = dir + "/eval/" + m + ".json";
+                if (!file_exists(cache)) continue;
+                const json e = json::parse(read_file(cache));
+                for (const json& x : e["dev_if_scores"]) dev[m].push_back(x.get<double>());
+            }
+            if (!rep["rounds"].empty()) {
+                judge_acc += rep["rounds"][0].value("judge_within_prompt_acc", json(NAN)).is_number() ? rep["rounds"][0]["judge_within_prompt_acc"].get<double>() / seeds : NAN;
+                pairs += rep["rounds"][0].value("pairs_kept", 0) / static_cast<double>(seeds);
+            }
+        }
+        auto mean_of = [&](const std::string& m) { return dev.count(m) ? stats::mean(dev[m]) : NAN; };
+        auto diff = [&](const std::string& hi, const std::string& lo) {
+            if (!dev.count(hi) || !dev.count(lo) || dev[hi].size() != dev[lo].size()) return stats::Interval{NAN, NAN, NAN, 0};
+            return stats::paired_diff_ci95(dev[hi], dev[lo]);
+        };
+        const stats::Interval d21 = diff("M2", "M1"), d32 = diff("M3", "M2"), d_or = diff("M2_oracle", "M1");
+        auto iv = [](const stats::Interval& x) {
+            char b[64];
+            std::snprintf(b, sizeof b, "%+.3f [%+.3f, %+.3f]", x.mean, x.lo, x.hi);
+            return std::string(b);
+        };
+        auto f = [](double x, int d) {
+            char b[32];
+            std::snprintf(b, sizeof b, "%.*f", d, x);
+            return std::string(b);
+        };
+        table.push_back({name, f(mean_of("M1"), 3), f(mean_of("M2"), 3), f(mean_of("M3"), 3), iv(d21), iv(d32), iv(d_or), f(judge_acc, 1), f(pairs, 1)});
+        auto jiv = [](const stats::Interval& x) {
+            return json{{"mean", std::isfinite(x.mean) ? json(x.mean) : json(nullptr)}, {"lo", std::isfinite(x.lo) ? json(x.lo) : json(nullptr)},
+                        {"hi", std::isfinite(x.hi) ? json(x.hi) : json(nullptr)}, {"n", x.n}};
+        };
+        result["variants"].push_back(json{{"name", name}, {"config", run_config_to_json(base)}, {"M1_dev", mean_of("M1")},
+                                          {"M2_dev", mean_of("M2")}, {"M3_dev", mean_of("M3")}, {"M2_minus_M1", jiv(d21)},
+                                          {"M3_minus_M2", jiv(d32)}, {"M2_oracle_minus_M1", jiv(d_or)}, {"judge_acc_round1", judge_acc},
+                                          {"pairs_round1", pairs}});
+    }
+    std::string md = "# Ablation (dev prompts, seeds 1.." + std::to_string(seeds) + ")\n\nOracle mean score (0-5) on the dev prompts; "
+                     "differences are paired per prompt, seeds pooled, 95% t-intervals. judge% r1: the judge's within-prompt accuracy "
+                     "on its own round-1 candidates (chance 50).\n\n";
+    for (size_t r = 0; r < table.size(); r++) {
+        md += "|";
+        for (const std::string& c : table[r]) md += " " + c + " |";
+        md += "\n";
+        if (r == 0) {
+            md += "|";
+            for (size_t k = 0; k < table[r].size(); k++) md += "---|";
+            md += "\n";
+        }
+    }
+    std::printf("\n%s", md.c_str());
+    make_dirs(out);
+    write_file_atomic(out + "/ablation.json", result.dump(2) + "\n");
+    write_file_atomic(out + "/ablation.md", md);
+    std::printf("wrote %s/ablation.json and %s/ablation.md\n", out.c_str(), out.c_str());
     return 0;
 }
 

@@ -13,6 +13,7 @@ int cmd_dpo(int argc, char** argv);         // M_{t+1} = DPO(M_t)
 int cmd_eval(int argc, char** argv);        // evaluate every model, write report.json / report.md
 int cmd_loop(int argc, char** argv);        // everything in order, then eval
 int cmd_experiment(int argc, char** argv);  // the loop over several seeds, with intervals
+int cmd_ablate(int argc, char** argv);      // our recipe vs the paper's vs each change switched off (dev prompts)
 int cmd_gap(int argc, char** argv);         // the generation-verification gap of one model on dev prompts
 
 }  // namespace sr

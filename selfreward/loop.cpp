@@ -51,6 +51,8 @@ json run_config_to_json(const RunConfig& c) {
                 {"sft_lr", c.sft_lr},
                 {"sft_replay_docs", c.sft_replay_docs},
                 {"sft_ift_repeat", c.sft_ift_repeat},
+                {"eft_policy_samples", c.eft_policy_samples},
+                {"eft_policy_cap", c.eft_policy_cap},
                 {"instruct_attempts", c.instruct_attempts},
                 {"instruct_max_prompts", c.instruct_max_prompts},
                 {"instruct_temperature", c.instruct_temperature},
@@ -98,6 +100,7 @@ static void apply_json(RunConfig& c, const json& j, const std::string& where) {
         c.sft_steps = merged["sft_steps"], c.sft_batch = merged["sft_batch"], c.sft_lr = merged["sft_lr"];
         c.sft_replay_docs = merged["sft_replay_docs"];
         c.sft_ift_repeat = merged["sft_ift_repeat"];
+        c.eft_policy_samples = merged["eft_policy_samples"], c.eft_policy_cap = merged["eft_policy_cap"];
         c.instruct_attempts = merged["instruct_attempts"], c.instruct_max_prompts = merged["instruct_max_prompts"];
         c.instruct_temperature = merged["instruct_temperature"], c.instruct_top_p = merged["instruct_top_p"];
         c.prompt_min_chars = merged["prompt_min_chars"], c.prompt_max_chars = merged["prompt_max_chars"];
@@ -124,9 +127,41 @@ static void apply_json(RunConfig& c, const json& j, const std::string& where) {
         fail("run preset", where + ": dpo_nll_weight and pair_min_margin must be >= 0, sft_ift_repeat >= 1");
 }
 
+const std::vector<RecipeSetting>& recipe_settings() {
+    static const std::vector<RecipeSetting> list = {
+        {"judge_mode", "sample", "judge: 3 sampled judgements averaged (paper) vs the expected score"},
+        {"pair_min_margin", 0.0, "pairs: any score difference (paper) vs a minimum margin"},
+        {"dpo_nll_weight", 0.0, "DPO (paper) vs DPO+NLL on the chosen response"},
+        {"sft_ift_repeat", 1, "SFT: IFT once (paper) vs repeated"},
+        {"eft_policy_samples", 0, "EFT: seed judgements only (paper) vs also the SFT baseline's answers, oracle-labelled"},
+        {"candidates", 4, "candidates per prompt: 4 (paper) vs more"},
+        {"candidate_temperature", 0.7, "candidate temperature: 0.7 (paper) vs higher"},
+        {"instruct_max_prompts", 150, "prompts per round"},
+        {"dpo_epochs", 3, "DPO epochs"},
+    };
+    return list;
+}
+
+RunConfig with_field(const RunConfig& c, const std::string& field, const json& value) {
+    RunConfig out = c;
+    apply_json(out, json{{field, value}}, "setting " + field);
+    return out;
+}
+
+RunConfig paper_recipe(const RunConfig& c) {
+    RunConfig out = c;
+    for (const RecipeSetting& r : recipe_settings()) out = with_field(out, r.field, r.paper);
+    return out;
+}
+
 RunConfig run_preset(const std::string& name) {
     RunConfig c;
     if (name == "default") return c;
+    if (name == "paper") {
+        c = paper_recipe(c);
+        c.preset = "paper";
+        return c;
+    }
     if (name == "quick") {  // a smoke test of every stage in about a minute; its numbers mean nothing
         c.preset = "quick";
         c.vocab_size = 320, c.n_embd = 48, c.n_layer = 2, c.n_head = 2;
@@ -255,6 +290,7 @@ void Run::pretrain() {
     timed("pretrain", [&] {
         PretrainOptions po;
         po.corpus_path = world_ + "/corpus.txt";
+        po.special_tokens = {data::kEndOfTextToken, data::kUserToken, data::kAssistantToken, data::kEndToken};  // in id order
         po.out_dir = model_dir("M0");
         po.metrics_path = dir_ + "/metrics.jsonl";
         po.config.vocab_size = cfg_.vocab_size, po.config.n_embd = cfg_.n_embd, po.config.n_layer = cfg_.n_layer;
@@ -279,6 +315,35 @@ void Run::pretrain() {
     }
 }
 
+std::vector<data::EftExample> Run::policy_eft() {
+    const std::string path = dir_ + "/eft_policy.jsonl";
+    if (!file_exists(path)) {
+        sft("SFT", false);  // the answers come from the SFT baseline
+        say_.note("  policy-like EFT: the SFT baseline answers each seed prompt " + std::to_string(cfg_.eft_policy_samples) +
+                  " times; the oracle labels the answers");
+        LM lm = load_lm(model_dir("SFT"));
+        std::vector<std::string> prompts, families;
+        for (const auto& e : data::load_ift(world_ + "/seed_ift.jsonl"))
+            for (int k = 0; k < cfg_.eft_policy_samples; k++) prompts.push_back(e.prompt), families.push_back(e.family);
+        SampleOptions so;
+        so.temperature = 1.0, so.top_p = 1.0, so.max_new_tokens = cfg_.max_response_tokens;
+        Rng rng(seed_for("eft_policy"));
+        const std::vector<Response> out = respond(lm, prompts, so, rng);
+        std::map<std::pair<std::string, int>, int> per_family_score;
+        std::set<std::pair<std::string, std::string>> seen;
+        std::vector<json> rows;
+        for (size_t i = 0; i < out.size(); i++) {
+            if (!out[i].finished || !seen.insert({prompts[i], out[i].text}).second) continue;  // a cut-off answer is no example
+            const data::OracleResult o = data::oracle(prompts[i], out[i].text, true);
+            if (!o.parsed || per_family_score[{families[i], o.score}]++ >= cfg_.eft_policy_cap) continue;
+            rows.push_back(json{{"prompt", prompts[i]}, {"response", out[i].text}, {"judgement", data::judgement_text(o)},
+                                {"score", o.score}, {"family", families[i]}});
+        }
+        write_jsonl(path, rows);
+    }
+    return data::load_eft(path);
+}
+
 void Run::sft(const std::string& out_model, bool with_eft) {
     say_.banner(out_model == "M1" ? "SFT: M1 = M0 + IFT + EFT" : "SFT baseline: M0 + IFT",
                 with_eft ? "M1 is fine-tuned on instruction data (IFT) and evaluation data (EFT: judge prompts with "
@@ -294,6 +359,8 @@ void Run::sft(const std::string& out_model, bool with_eft) {
         if (with_eft)
             for (const auto& e : data::load_eft(world_ + "/seed_eft.jsonl"))
                 ex.push_back(chat_example(lm.tok, data::judge_prompt(e.prompt, e.response), e.judgement));
+        if (with_eft && cfg_.eft_policy_samples > 0)
+            for (const data::EftExample& e : policy_eft()) ex.push_back(chat_example(lm.tok, data::judge_prompt(e.prompt, e.response), e.judgement));
         const size_t n_eft = ex.size() - n_ift;
         // Replay: the corpus's task-list documents, loss on every token (see RunConfig).
         const std::string corpus = data::load_corpus(world_ + "/corpus.txt");

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "data/world.h"
 #include "model/config.h"
 
 namespace sr {
@@ -54,6 +55,13 @@ struct RunConfig {
     // Each IFT example appears this many times in SFT (the answers are a few bytes each: once,
     // they are ~1% of the SFT loss beside the judgements and the replay)
     int sft_ift_repeat = 1;
+    // Policy-like EFT: M1's judge data also gets the SFT baseline's own answers to the seed
+    // prompts (eft_policy_samples per prompt at T 1.0), labelled by the oracle as the seed EFT
+    // is (seed data, built once before the loop: the oracle plays the paper's human raters).
+    // The seed EFT's bare answers are almost all golds, so a judge learns "bare answer -> 5";
+    // these are answers like the candidates it will judge, right and wrong. At most
+    // eft_policy_cap rows per family and score. 0 = off (the paper's EFT).
+    int eft_policy_samples = 0, eft_policy_cap = 20;
     // self-instruct
     int instruct_attempts = 400;        // generated prompts per round (before filtering)
     int instruct_max_prompts = 150;     // kept prompts per round at most
@@ -90,8 +98,22 @@ struct RunConfig {
 };
 
 // "quick" (the whole loop in about a minute: a smoke test, not a result), "default" (minutes;
-// meant to show the effect), or a JSON file with any RunConfig fields to override "default".
+// meant to show the effect), "paper" (the default's model and pretraining with the paper's
+// recipe: see paper_recipe), or a JSON file with any RunConfig fields to override "default".
 RunConfig run_preset(const std::string& name_or_path);
+
+// The settings in which our recipe departs from the paper's (judging, pairs, DPO, SFT data,
+// candidates), each with the paper's value; the model, pretraining and everything else are
+// not part of the recipe. paper_recipe(c) is c with every one of them set to the paper's value.
+struct RecipeSetting {
+    std::string field;     // the RunConfig field (its JSON name)
+    nlohmann::json paper;  // the paper's value
+    std::string what;      // one line for tables
+};
+const std::vector<RecipeSetting>& recipe_settings();
+RunConfig paper_recipe(const RunConfig& c);
+// c with one field set from JSON (throws on an unknown field or a wrong type)
+RunConfig with_field(const RunConfig& c, const std::string& field, const nlohmann::json& value);
 nlohmann::json run_config_to_json(const RunConfig& c);
 
 // What the stages report to whoever runs them (./sr prints plainly; ./sr_demo narrates).
@@ -133,6 +155,7 @@ private:
                         const std::string& stage);
     uint64_t seed_for(const std::string& stage, int round = 0) const;
     JudgeSpec judge_spec() const;
+    std::vector<data::EftExample> policy_eft();  // writes/reads eft_policy.jsonl (see RunConfig)
 
     std::string dir_;
     std::string world_;  // the world folder in use

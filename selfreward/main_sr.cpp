@@ -31,6 +31,7 @@ const std::vector<Command>& commands() {
         {"eval", sr::cmd_eval, "evaluate every model of a run; report.json, report.md"},
         {"loop", sr::cmd_loop, "the whole loop, then eval"},
         {"experiment", sr::cmd_experiment, "the loop over several seeds, with 95% intervals"},
+        {"ablate", sr::cmd_ablate, "our recipe, the paper's, and ours with each change switched off (dev prompts)"},
         {"gap", sr::cmd_gap, "the generation-verification gap of a model on dev prompts (does a round have anything to learn?)"},
     };
     return list;

@@ -113,3 +113,27 @@ TEST_CASE("the quick preset runs the whole loop and writes every file with in-ra
     other.beta = 0.5;
     REQUIRE_THROWS_WITH(Run(dir, other, quiet), Catch::Contains("--fresh"));
 }
+
+TEST_CASE("recipe settings: the paper preset is the default with every recipe setting at the paper's value", "[loop]") {
+    const RunConfig ours = run_preset("default"), paper = run_preset("paper");
+    const json o = run_config_to_json(ours), p = run_config_to_json(paper);
+    for (const RecipeSetting& r : recipe_settings()) {
+        INFO(r.field);
+        REQUIRE(p.contains(r.field));
+        CHECK(p[r.field] == r.paper);
+    }
+    // nothing outside the recipe differs (model, pretraining, evaluation)
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        bool recipe = it.key() == "preset";
+        for (const RecipeSetting& r : recipe_settings()) recipe |= r.field == it.key();
+        if (!recipe) {
+            INFO(it.key());
+            CHECK(p[it.key()] == it.value());
+        }
+    }
+    CHECK(paper.judge_mode == "sample");
+    CHECK(paper.dpo_nll_weight == 0);
+    CHECK(with_field(ours, "dpo_nll_weight", 0.5).dpo_nll_weight == 0.5);
+    CHECK_THROWS_WITH(with_field(ours, "no_such_field", 1), Catch::Contains("unknown field"));
+    CHECK_THROWS_WITH(with_field(ours, "judge_mode", "coin"), Catch::Contains("judge_mode"));
+}
