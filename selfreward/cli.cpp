@@ -161,7 +161,7 @@ int cmd_experiment(int argc, char** argv) {
             result["models"][m][g + "." + k] = json{{"values", xs}, {"mean", iv.mean}, {"lo", std::isfinite(iv.lo) ? json(iv.lo) : json(nullptr)},
                                                    {"hi", std::isfinite(iv.hi) ? json(iv.hi) : json(nullptr)}};
         }
-    for (auto [hi, lo] : {std::pair<std::string, std::string>{"M2", "M1"}, {"M3", "M2"}, {"M3", "M1"}, {"M2_oracle", "M2"}})
+    for (auto [hi, lo] : {std::pair<std::string, std::string>{"M2", "M1"}, {"M3", "M2"}, {"M3", "M1"}, {"M2_oracle", "M1"}, {"M2_oracle", "M2"}})
         for (auto& [g, k] : keys) {
             std::vector<double> d;
             for (const json& r : reports) d.push_back(metric(r, hi, g, k) - metric(r, lo, g, k));
@@ -171,6 +171,20 @@ int cmd_experiment(int argc, char** argv) {
                                                                     {"hi", std::isfinite(iv.hi) ? json(iv.hi) : json(nullptr)}};
             std::printf("  %-12s %-16s %+8.3f  [%+.3f, %+.3f]%s\n", (hi + "-" + lo).c_str(), (g + "." + k).c_str(), iv.mean, iv.lo, iv.hi,
                         (iv.lo > 0 || iv.hi < 0) ? "  (beyond noise)" : "");
+        }
+    // The judge on its own candidates, per round: within-prompt accuracy against the oracle (chance 50).
+    for (const std::string key : {"judge_within_prompt_acc", "pair_oracle_agreement_nontied_pct"})
+        for (int r = 0; r < 2; r++) {
+            std::vector<double> xs;
+            for (const json& rep : reports)
+                if (rep["rounds"].size() > static_cast<size_t>(r) && rep["rounds"][r].contains(key) && rep["rounds"][r][key].is_number())
+                    xs.push_back(rep["rounds"][r][key].get<double>());
+            if (xs.size() != reports.size()) continue;
+            const stats::Interval iv = stats::mean_ci95(xs);
+            result["rounds"]["round" + std::to_string(r + 1)][key] = json{{"values", xs}, {"mean", iv.mean},
+                                                                        {"lo", std::isfinite(iv.lo) ? json(iv.lo) : json(nullptr)},
+                                                                        {"hi", std::isfinite(iv.hi) ? json(iv.hi) : json(nullptr)}};
+            std::printf("  round %d %-36s %8.1f  [%.1f, %.1f]\n", r + 1, key, iv.mean, iv.lo, iv.hi);
         }
     make_dirs(out);
     write_file_atomic(out + "/experiment.json", result.dump(2) + "\n");
@@ -267,7 +281,10 @@ int cmd_ablate(int argc, char** argv) {
                 for (const json& x : e["dev_if_scores"]) dev[m].push_back(x.get<double>());
             }
             if (!rep["rounds"].empty()) {
-                judge_acc += rep["rounds"][0].value("judge_within_prompt_acc", json(NAN)).is_number() ? rep["rounds"][0]["judge_within_prompt_acc"].get<double>() / seeds : NAN;
+                const json& r1 = rep["rounds"][0];
+                judge_acc += r1.contains("judge_within_prompt_acc") && r1["judge_within_prompt_acc"].is_number()
+                                 ? r1["judge_within_prompt_acc"].get<double>() / seeds
+                                 : NAN;
                 pairs += rep["rounds"][0].value("pairs_kept", 0) / static_cast<double>(seeds);
             }
         }

@@ -78,6 +78,7 @@ json run_config_to_json(const RunConfig& c) {
                 {"rounds", c.rounds},
                 {"ablations", c.ablations},
                 {"eval_rm_samples", c.eval_rm_samples},
+                {"gap_samples", c.gap_samples},
                 {"eval_if_limit", c.eval_if_limit},
                 {"eval_rm_limit", c.eval_rm_limit}};
 }
@@ -118,6 +119,7 @@ static void apply_json(RunConfig& c, const json& j, const std::string& where) {
         c.rounds = merged["rounds"];
         c.ablations = merged["ablations"];
         c.eval_rm_samples = merged["eval_rm_samples"], c.eval_if_limit = merged["eval_if_limit"], c.eval_rm_limit = merged["eval_rm_limit"];
+        c.gap_samples = merged["gap_samples"];
     } catch (const json::exception& e) {
         fail("run preset", where + ": a field has the wrong type (" + std::string(e.what()) + ")");
     }
@@ -136,8 +138,6 @@ const std::vector<RecipeSetting>& recipe_settings() {
         {"eft_policy_samples", 0, "EFT: seed judgements only (paper) vs also the SFT baseline's answers, oracle-labelled"},
         {"candidates", 4, "candidates per prompt: 4 (paper) vs more"},
         {"candidate_temperature", 0.7, "candidate temperature: 0.7 (paper) vs higher"},
-        {"instruct_max_prompts", 150, "prompts per round"},
-        {"dpo_epochs", 3, "DPO epochs"},
     };
     return list;
 }
@@ -172,6 +172,7 @@ RunConfig run_preset(const std::string& name) {
         c.max_response_tokens = 16, c.max_judgement_tokens = 40;
         c.dpo_epochs = 1;
         c.eval_if_limit = 24, c.eval_rm_limit = 8;
+        c.gap_samples = 4;
         return c;
     }
     if (!file_exists(name)) fail("run preset", "'" + name + "' is neither a preset (quick, default) nor a file. HINT: --preset quick");
@@ -545,7 +546,10 @@ void Run::judge(int round) {
             rows.push_back(json{{"prompt", row["prompt"]}, {"candidates", row["candidates"]}, {"judged", per}});
         }
         write_jsonl(round_dir(round) + "/judgements.jsonl", rows);
-        say_.note("  " + std::to_string(total) + " judgements, " + std::to_string(unparsed) + " did not parse");
+        if (cfg_.judge_mode == "expected")
+            say_.note("  " + std::to_string(means.size()) + " candidates scored by their expected score (no sampled judgements)");
+        else
+            say_.note("  " + std::to_string(total) + " judgements, " + std::to_string(unparsed) + " did not parse");
         if (!texts.empty() && !texts[0].empty())
             say_.example("  a judgement of \"" + clip(resp[0], 40) + "\":\n    " + clip(texts[0][0], 200));
     });
@@ -690,6 +694,7 @@ json Run::evaluate() {
     auto devs = file_exists(world_ + "/dev_if.jsonl") ? data::load_heldout_if(world_ + "/dev_if.jsonl") : std::vector<data::HeldoutIf>{};
     auto rms = data::load_heldout_rm(world_ + "/heldout_rm.jsonl");
     if (cfg_.eval_if_limit > 0 && static_cast<int>(ifs.size()) > cfg_.eval_if_limit) ifs.resize(cfg_.eval_if_limit);
+    if (cfg_.eval_if_limit > 0 && static_cast<int>(devs.size()) > cfg_.eval_if_limit) devs.resize(cfg_.eval_if_limit);
     if (cfg_.eval_rm_limit > 0 && static_cast<int>(rms.size()) > cfg_.eval_rm_limit) rms.resize(cfg_.eval_rm_limit);
     make_dirs(dir_ + "/eval");
     json report;
@@ -726,6 +731,25 @@ json Run::evaluate() {
         say_.note("  " + name + ": oracle mean " + json(e["if"]["oracle_mean"]).dump() + ", exact " + json(e["if"]["exact_pct"]).dump() +
                   "%, judge pairwise acc " + e["rm"]["pairwise_acc"].dump() + "%");
     }
+    // The generation-verification gap of the loop's models on the dev prompts (cached per model).
+    report["gap"] = json::object();
+    if (cfg_.gap_samples >= 2 && !devs.empty())
+        for (const std::string name : {"M1", "M2", "M3"}) {
+            if (!file_exists(model_dir(name) + "/model.safetensors")) continue;
+            const std::string cache = dir_ + "/eval/" + name + "_gap.json";
+            if (!file_exists(cache)) {
+                GapOptions g;
+                g.samples = cfg_.gap_samples, g.temperature = 1.0, g.max_response_tokens = cfg_.max_response_tokens;
+                g.judge = judge_spec(), g.seed = seed_for("gap");
+                std::vector<std::string> prompts;
+                for (const auto& d : devs) prompts.push_back(d.prompt);
+                write_file_atomic(cache, gap_to_json(compute_gap(measure_gap(load_lm(model_dir(name)), prompts, g))).dump() + "\n");
+            }
+            report["gap"][name] = json::parse(read_file(cache));
+            const json& all = report["gap"][name].back();
+            say_.note("  " + name + " on dev: samples " + json(all["mean"]).dump() + ", the judge's pick " + json(all["judge_pick"]).dump() +
+                      ", the oracle's best " + json(all["oracle_best"]).dump() + ", judge within-prompt accuracy " + json(all["judge_acc"]).dump() + "%");
+        }
     report["head_to_head"] = json::object();
     auto h2h = [&](const std::string& a, const std::string& b) {
         if (!if_scores.count(a) || !if_scores.count(b)) return;

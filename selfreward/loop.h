@@ -93,6 +93,9 @@ struct RunConfig {
     bool ablations = true;
     // evaluation
     int eval_rm_samples = 1;  // 1 = one greedy judgement per response
+    // the generation-verification gap of M1, M2, M3 on the dev prompts (sr gap), this many
+    // samples per prompt at T 1.0, judged the way the run judges (0 = not measured)
+    int gap_samples = 8;
     int eval_if_limit = 0;    // use only the first N held-out prompts (0 = all 256)
     int eval_rm_limit = 0;    // use only the first N reward-modelling items (0 = all)
 };

@@ -425,6 +425,27 @@ std::string report_markdown(const json& report, const std::vector<std::string>& 
               "must start at ln 2 = 0.6931; accuracy and rewards are TRL-style (last step).\n\n";
     }
 
+    // (e) the generation-verification gap
+    const json& gap = child(report, "gap");
+    if (gap.is_object() && !gap.empty()) {
+        md += "## Generation-verification gap (dev prompts, samples at T 1.0)\n\n";
+        md += md_header({"model", "family", "prompts", "samples' mean", "greedy", "judge's pick", "oracle's best", "gap [95%]",
+                         "exact % samples / pick / best", "judge within-prompt acc. %", "judge ties %"}, 3);
+        for (auto it = gap.begin(); it != gap.end(); ++it) {
+            if (!it->is_array()) continue;
+            for (const json& r : *it)
+                md += md_row({it.key(), str(r, "family", "?"), fmt_count(num(r, "prompts")), fmt(num(r, "mean"), 2), fmt(num(r, "greedy"), 2),
+                              fmt(num(r, "judge_pick"), 2), fmt(num(r, "oracle_best"), 2),
+                              fmt(num(r, "gap"), 2) + " [" + fmt(num(r, "gap_lo"), 2) + ", " + fmt(num(r, "gap_hi"), 2) + "]",
+                              fmt(num(r, "mean_exact"), 1) + " / " + fmt(num(r, "pick_exact"), 1) + " / " + fmt(num(r, "best_exact"), 1),
+                              fmt(num(r, "judge_acc"), 1), fmt(num(r, "judge_tie_pct"), 1)});
+        }
+        md += "\nPer dev prompt the model writes N samples; the oracle scores each, and so does the model's own judge. "
+              "The judge's pick is the sample it scores highest (ties: their mean); gap = judge's pick - samples' mean is what "
+              "a round of self-rewarding can teach at all, and the oracle's best is what a perfect judge would. Where the gap "
+              "is ~0 the loop has nothing to learn from its own judge.\n\n";
+    }
+
     // stage times
     const json& stages = child(report, "stage_seconds");
     if (stages.is_object() && !stages.empty()) {
@@ -575,8 +596,20 @@ void write_report(const std::string& run_dir, const json& report, const std::str
     const std::string rounds_svg = svg::line_chart("Self reward vs oracle reward of the training responses", "round",
                                                    "score (0-5)", {self, oracle});
 
-    const std::vector<std::pair<std::string, std::string>> plots = {
+    std::vector<std::pair<std::string, std::string>> plots = {
         {"losses.svg", losses}, {"if_scores.svg", if_scores}, {"judge_accuracy.svg", judge_acc}, {"rounds.svg", rounds_svg}};
+    // gap.svg: M1's gap per family (mean of samples / judge's pick / oracle's best)
+    const json& gap = child(report, "gap");
+    if (gap.is_object() && gap.contains("M1") && gap["M1"].is_array() && !gap["M1"].empty()) {
+        std::vector<std::string> fams;
+        std::vector<svg::BarGroup> groups = {{"samples' mean", {}}, {"self-judge's pick", {}}, {"oracle's best", {}}};
+        for (const json& r : gap["M1"]) {
+            fams.push_back(str(r, "family", "?").substr(0, 7));
+            groups[0].values.push_back(num(r, "mean")), groups[1].values.push_back(num(r, "judge_pick"));
+            groups[2].values.push_back(num(r, "oracle_best"));
+        }
+        plots.push_back({"gap.svg", svg::bar_chart("M1: generation-verification gap on dev prompts", fams, groups, "oracle score (0-5)")});
+    }
     std::vector<std::string> files;
     for (const auto& p : plots) {
         write_file_atomic(dir + "/" + p.first, p.second);
