@@ -70,6 +70,7 @@ json run_config_to_json(const RunConfig& c) {
                 {"judge_top_p", c.judge_top_p},
                 {"max_judgement_tokens", c.max_judgement_tokens},
                 {"pair_min_margin", c.pair_min_margin},
+                {"pair_merge_identical", c.pair_merge_identical},
                 {"beta", c.beta},
                 {"dpo_lr", c.dpo_lr},
                 {"dpo_epochs", c.dpo_epochs},
@@ -114,6 +115,7 @@ static void apply_json(RunConfig& c, const json& j, const std::string& where) {
         c.judge_temperature = merged["judge_temperature"], c.judge_top_p = merged["judge_top_p"];
         c.max_judgement_tokens = merged["max_judgement_tokens"];
         c.pair_min_margin = merged["pair_min_margin"];
+        c.pair_merge_identical = merged["pair_merge_identical"];
         c.beta = merged["beta"], c.dpo_lr = merged["dpo_lr"], c.dpo_epochs = merged["dpo_epochs"], c.dpo_batch = merged["dpo_batch"];
         c.dpo_nll_weight = merged["dpo_nll_weight"];
         c.rounds = merged["rounds"];
@@ -133,6 +135,7 @@ const std::vector<RecipeSetting>& recipe_settings() {
     static const std::vector<RecipeSetting> list = {
         {"judge_mode", "sample", "judge: 3 sampled judgements averaged (paper) vs the expected score"},
         {"pair_min_margin", 0.0, "pairs: any score difference (paper) vs a minimum margin"},
+        {"pair_merge_identical", false, "pairs: identical candidates judged apart (paper) vs as one, judgements pooled"},
         {"dpo_nll_weight", 0.0, "DPO (paper) vs DPO+NLL on the chosen response"},
         {"sft_ift_repeat", 1, "SFT: IFT once (paper) vs repeated"},
         {"eft_policy_samples", 0, "EFT: seed judgements only (paper) vs also the SFT baseline's answers, oracle-labelled"},
@@ -565,17 +568,30 @@ void Run::pairs(int round) {
         for (const json& row : read_jsonl(round_dir(round) + "/judgements.jsonl")) {
             std::vector<std::string> texts;
             std::vector<std::optional<double>> self_scores;
+            std::vector<std::vector<double>> samples;  // each candidate's score samples (for merging copies)
             for (size_t c = 0; c < row["candidates"].size(); c++) {
                 texts.push_back(row["candidates"][c]["text"].get<std::string>());
                 const json& m = row["judged"][c]["mean"];
                 self_scores.push_back(m.is_null() ? std::nullopt : std::optional<double>(m.get<double>()));
+                std::vector<double> s;
+                for (const json& x : row["judged"][c]["scores"])
+                    if (!x.is_null()) s.push_back(x.get<double>());
+                if (s.empty() && !m.is_null()) s.push_back(m.get<double>());  // expected-score judging: one value
+                samples.push_back(s);
+            }
+            std::vector<int> original(texts.size());  // merged index -> a candidate index
+            for (size_t i = 0; i < original.size(); i++) original[i] = static_cast<int>(i);
+            if (cfg_.pair_merge_identical) {
+                MergedCandidates mc = merge_identical(texts, samples);
+                texts = mc.texts, self_scores = mc.scores, original = mc.first_index;
             }
             const auto p = build_preference_pair_from_scores(texts, self_scores, st, cfg_.pair_min_margin);
             if (!p) continue;
             const json& cands = row["candidates"];
             rows.push_back(json{{"prompt", row["prompt"]}, {"chosen", p->chosen}, {"rejected", p->rejected},
                                 {"chosen_score", p->chosen_score}, {"rejected_score", p->rejected_score},
-                                {"chosen_oracle", cands[p->chosen_index]["oracle_score"]}, {"rejected_oracle", cands[p->rejected_index]["oracle_score"]}});
+                                {"chosen_oracle", cands[original[p->chosen_index]]["oracle_score"]},
+                                {"rejected_oracle", cands[original[p->rejected_index]]["oracle_score"]}});
         }
         write_jsonl(round_dir(round) + "/pairs.jsonl", rows);
         write_file_atomic(dir_ + "/.done/pairs_" + std::to_string(round) + ".info",

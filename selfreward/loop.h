@@ -84,6 +84,9 @@ struct RunConfig {
     int max_judgement_tokens = 48;
     // pairs: highest vs lowest self-score; a pair whose scores differ by less than this is a tie
     double pair_min_margin = 0;
+    // identical candidates (same text) count as one, their judgements pooled (false: the
+    // paper's rule, where noise can make a text both the highest and the lowest: dropped)
+    bool pair_merge_identical = false;
     // DPO; dpo_nll_weight > 0 adds the chosen response's NLL (DPO+NLL / RPO; 0 = plain DPO)
     double beta = 0.1, dpo_lr = 1e-4;
     int dpo_epochs = 3, dpo_batch = 8;

@@ -61,4 +61,28 @@ std::optional<PreferencePair> build_preference_pair_from_scores(const std::vecto
     return pair;
 }
 
+MergedCandidates merge_identical(const std::vector<std::string>& texts, const std::vector<std::vector<double>>& score_samples) {
+    if (texts.size() != score_samples.size())
+        throw std::runtime_error("merge_identical: " + std::to_string(texts.size()) + " texts but " + std::to_string(score_samples.size()) +
+                                 " score lists. HINT: one list per candidate");
+    MergedCandidates m;
+    std::vector<std::vector<double>> pooled;
+    for (size_t i = 0; i < texts.size(); i++) {
+        size_t k = 0;
+        while (k < m.texts.size() && m.texts[k] != texts[i]) k++;  // N is small (4-16): a linear search
+        if (k == m.texts.size()) m.texts.push_back(texts[i]), m.first_index.push_back(static_cast<int>(i)), pooled.emplace_back();
+        pooled[k].insert(pooled[k].end(), score_samples[i].begin(), score_samples[i].end());
+    }
+    for (const auto& p : pooled) {
+        if (p.empty()) {
+            m.scores.push_back(std::nullopt);
+            continue;
+        }
+        double sum = 0;
+        for (double x : p) sum += x;
+        m.scores.push_back(sum / static_cast<double>(p.size()));
+    }
+    return m;
+}
+
 }  // namespace sr

@@ -56,4 +56,15 @@ std::optional<PreferencePair> build_preference_pair_from_scores(const std::vecto
                                                                 const std::vector<std::optional<double>>& scores,
                                                                 PairStats& stats, double min_margin = 0);
 
+// Candidates with the same text as one candidate: its score is the mean of all its copies'
+// score samples (pooled judgements: each copy's parsed scores, or its one expected score),
+// nullopt when none parsed. Without this, sampled judgements give two copies of one answer
+// different means, and the highest and lowest are often the same text (dropped_identical).
+struct MergedCandidates {
+    std::vector<std::string> texts;
+    std::vector<std::optional<double>> scores;
+    std::vector<int> first_index;  // the first original candidate with this text
+};
+MergedCandidates merge_identical(const std::vector<std::string>& texts, const std::vector<std::vector<double>>& score_samples);
+
 }  // namespace sr

@@ -127,3 +127,24 @@ TEST_CASE("judge_expected: the six verdicts' probabilities, normalised, match a 
         for (int k = 0; k < 6; k++) CHECK(dist[i][k] == Approx(std::exp(lp[k] - top) / z2).epsilon(1e-3));
     }
 }
+
+TEST_CASE("pairs: identical candidates merge into one with their judgements pooled", "[gap][pairs]") {
+    // "7" judged 5,5,4 and 3,3,3 (two copies): pooled mean 23/6; "8" judged 4,4,4
+    const MergedCandidates m = merge_identical({"7", "8", "7", "9"}, {{5, 5, 4}, {4, 4, 4}, {3, 3, 3}, {}});
+    REQUIRE(m.texts == std::vector<std::string>{"7", "8", "9"});
+    REQUIRE(m.first_index == std::vector<int>{0, 1, 3});
+    CHECK(*m.scores[0] == Approx(23.0 / 6));
+    CHECK(*m.scores[1] == Approx(4.0));
+    CHECK_FALSE(m.scores[2].has_value());
+    // unmerged, the paper's rule keeps the first "7" (mean 14/3) as chosen and the second (3) as
+    // rejected: the same text on both sides, so the prompt is dropped; merged, "8" > "7"
+    PairStats a, b;
+    CHECK_FALSE(build_preference_pair({"7", "8", "7"}, {{5, 5, 4}, {4, 4, 4}, {3, 3, 3}}, a).has_value());
+    CHECK(a.dropped_identical == 1);
+    const MergedCandidates m2 = merge_identical({"7", "8", "7"}, {{5, 5, 4}, {4, 4, 4}, {3, 3, 3}});
+    const auto p = build_preference_pair_from_scores(m2.texts, m2.scores, b);
+    REQUIRE(p);
+    CHECK(p->chosen == "8");
+    CHECK(p->rejected == "7");
+    CHECK_THROWS(merge_identical({"a"}, {}));
+}
