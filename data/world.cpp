@@ -42,6 +42,8 @@ static Preset base_preset(const std::string& name) {
     return p;
 }
 
+static Preset preset_from_json(const nlohmann::json& j, const std::string& name_or_path);
+
 Preset load_preset(const std::string& name_or_path) {
     Preset p = base_preset(name_or_path);
     if (name_or_path == "default") return p;
@@ -72,9 +74,32 @@ Preset load_preset(const std::string& name_or_path) {
     if (!in)
         throw std::runtime_error("preset '" + name_or_path + "': not a preset name and no such file. "
                                  "HINT: use easy, default, hard, or a JSON file written like `sr world --print-preset`");
-    p = base_preset("default");
+    nlohmann::json j;
     try {
-        nlohmann::json j = nlohmann::json::parse(in);
+        j = nlohmann::json::parse(in);
+    } catch (const std::exception& e) {
+        throw std::runtime_error("preset file " + name_or_path + ": " + e.what() + ". HINT: start from the output of `sr world --print-preset`");
+    }
+    return preset_from_json(j, name_or_path);
+}
+
+Preset world_preset(const std::string& dir) {
+    const std::string path = (dir.empty() || dir.back() == '/' ? dir : dir + "/") + "manifest.json";
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error(path + ": cannot open. HINT: a world folder is written by `sr world --out DIR`");
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(in);
+    } catch (const std::exception& e) {
+        throw std::runtime_error(path + ": " + e.what());
+    }
+    if (!j.contains("preset") || !j["preset"].is_object()) throw std::runtime_error(path + ": no \"preset\" object");
+    return preset_from_json(j["preset"], path);
+}
+
+static Preset preset_from_json(const nlohmann::json& j, const std::string& name_or_path) {
+    Preset p = base_preset("default");
+    try {
         p.name = j.value("name", name_or_path);
         p.n_ift = j.value("n_ift", p.n_ift);
         p.n_eft = j.value("n_eft", p.n_eft);
@@ -597,6 +622,13 @@ static std::vector<Task> distinct_tasks(const Preset& p, Rng& rng, int n, Slice 
             break;
         }
     }
+    return out;
+}
+
+std::vector<SampledPrompt> sample_prompts(const Preset& p, Slice slice, int n, uint64_t seed) {
+    Rng rng(seed ^ 0x5A3B1EULL);
+    std::vector<SampledPrompt> out;
+    for (const Task& t : distinct_tasks(p, rng, n, slice)) out.push_back({t.prompt, t.family});
     return out;
 }
 

@@ -68,6 +68,14 @@ Slice instance_slice(const std::string& key);
 // ---------------------------------------------------------------------------------------
 // generation
 
+// The preset a world folder was made with (its manifest.json).
+Preset world_preset(const std::string& dir);
+
+// n distinct prompts of one slice, the families in turn (a family whose slice runs dry gives
+// its turn away), deterministic for a seed: e.g. fresh training prompts for seed data.
+struct SampledPrompt { std::string prompt, family; };
+std::vector<SampledPrompt> sample_prompts(const Preset& p, Slice slice, int n, uint64_t seed);
+
 // Writes every file under out_dir (created if missing), each atomically (tmp + rename).
 // Refuses to replace an existing file unless overwrite is true.
 void generate_world(const Preset& preset, uint64_t seed, const std::string& out_dir, bool overwrite);

@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
     sr::print_banner("sr_demo");
     try {
         cxxopts::Options o("sr_demo", "A narrated run of the whole Self-Rewarding loop (Yuan et al. 2024) on the task world.");
-        o.add_options()("preset", "quick (about a minute, a smoke test), default (minutes, meaningful), or a JSON file",
+        o.add_options()("preset", "quick (seconds, a smoke test), default (the real run), paper (the paper's recipe at the same size), or a JSON file",
                         cxxopts::value<std::string>()->default_value("default"))(
             "name", "run name: everything goes to runs/<name>/ (default: the preset's name)", cxxopts::value<std::string>())(
             "seed", "the one seed that drives everything", cxxopts::value<uint64_t>()->default_value("1"))(
