@@ -15,6 +15,7 @@
 #include "data/world.h"
 #include "model/checkpoint.h"
 #include "model/pretrain.h"
+#include "selfreward/cli_model.h"
 #include "selfreward/common.h"
 #include "selfreward/dpo.h"
 #include "selfreward/eval.h"
@@ -294,7 +295,7 @@ void Run::pretrain() {
     timed("pretrain", [&] {
         PretrainOptions po;
         po.corpus_path = world_ + "/corpus.txt";
-        po.special_tokens = {data::kEndOfTextToken, data::kUserToken, data::kAssistantToken, data::kEndToken};  // in id order
+        po.special_tokens = chat_special_tokens();  // selfreward/cli_model.h: the chat format's, in id order
         po.out_dir = model_dir("M0");
         po.metrics_path = dir_ + "/metrics.jsonl";
         po.config.vocab_size = cfg_.vocab_size, po.config.n_embd = cfg_.n_embd, po.config.n_layer = cfg_.n_layer;
