@@ -184,7 +184,7 @@ int cmd_experiment(int argc, char** argv) {
             result["rounds"]["round" + std::to_string(r + 1)][key] = json{{"values", xs}, {"mean", iv.mean},
                                                                         {"lo", std::isfinite(iv.lo) ? json(iv.lo) : json(nullptr)},
                                                                         {"hi", std::isfinite(iv.hi) ? json(iv.hi) : json(nullptr)}};
-            std::printf("  round %d %-36s %8.1f  [%.1f, %.1f]\n", r + 1, key, iv.mean, iv.lo, iv.hi);
+            std::printf("  round %d %-36s %8.1f  [%.1f, %.1f]\n", r + 1, key.c_str(), iv.mean, iv.lo, iv.hi);
         }
     make_dirs(out);
     write_file_atomic(out + "/experiment.json", result.dump(2) + "\n");

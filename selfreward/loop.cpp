@@ -708,6 +708,190 @@ void Run::ablation_oracle_pairs() {
 
 static json nan_to_null(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
 
+// One model on the test prompts (instruction following, reward modelling) and the dev prompts;
+// cached in eval/<name>.json (a cache from before the dev split is recomputed).
+json Run::evaluate_model(const std::string& name, const std::vector<data::HeldoutIf>& ifs, const std::vector<data::HeldoutIf>& devs,
+                         const std::vector<data::HeldoutRm>& rms) {
+    const std::string cache = dir_ + "/eval/" + name + ".json";
+    json e;
+    if (file_exists(cache)) e = json::parse(read_file(cache));
+    if (!e.contains("dev_if") || !e.contains("if_scores")) {
+        LM lm = load_lm(model_dir(name));
+        const IfEval ie = eval_instruction_following(lm, ifs, cfg_.max_response_tokens);
+        const RmEval re = eval_reward_modelling(lm, rms, cfg_.eval_rm_samples, seed_for("eval_rm"));
+        const RewardModelMetrics& m = re.metrics;
+        e = json{{"if", {{"oracle_mean", ie.oracle_mean}, {"exact_pct", ie.exact_pct}, {"mean_len", ie.mean_len}, {"finished_pct", ie.finished_pct}}},
+                 {"rm", {{"pairwise_acc", nan_to_null(m.pairwise_acc_pct)}, {"five_best_pct", nan_to_null(m.five_best_pct)},
+                         {"exact_match_pct", nan_to_null(m.exact_match_pct)}, {"spearman", nan_to_null(m.spearman)},
+                         {"kendall_tau", nan_to_null(m.kendall_tau)}, {"parse_fail_pct", re.parse_fail_pct}}},
+                 {"if_scores", ie.scores},
+                 {"if_responses", ie.responses}};
+        const IfEval de = eval_instruction_following(lm, devs, cfg_.max_response_tokens);
+        e["dev_if"] = json{{"oracle_mean", nan_to_null(de.oracle_mean)}, {"exact_pct", nan_to_null(de.exact_pct)}, {"prompts", devs.size()}};
+        e["dev_if_scores"] = de.scores;
+        write_file_atomic(cache, e.dump() + "\n");
+    }
+    return e;
+}
+
+// The generation-verification gap of one model on the dev prompts, judged the run's way (sr gap);
+// cached in eval/<name>_gap.json.
+json Run::model_gap(const std::string& name, const std::vector<data::HeldoutIf>& devs) {
+    const std::string cache = dir_ + "/eval/" + name + "_gap.json";
+    if (!file_exists(cache)) {
+        GapOptions g;
+        g.samples = cfg_.gap_samples, g.temperature = 1.0, g.max_response_tokens = cfg_.max_response_tokens;
+        g.judge = judge_spec(), g.seed = seed_for("gap");
+        std::vector<std::string> prompts;
+        for (const auto& d : devs) prompts.push_back(d.prompt);
+        write_file_atomic(cache, gap_to_json(compute_gap(measure_gap(load_lm(model_dir(name)), prompts, g))).dump() + "\n");
+    }
+    return json::parse(read_file(cache));
+}
+
+// Head-to-head on the test prompts, and paired differences with intervals on the dev prompts.
+json Run::comparisons(const std::map<std::string, std::vector<double>>& if_scores,
+                      const std::map<std::string, std::vector<double>>& dev_scores) const {
+    json out = {{"head_to_head", json::object()}, {"dev_differences", json::object()}};
+    auto h2h = [&](const std::string& a, const std::string& b) {
+        if (!if_scores.count(a) || !if_scores.count(b)) return;
+        const HeadToHead h = head_to_head(if_scores.at(a), if_scores.at(b));
+        out["head_to_head"][a + "_vs_" + b] = json{{"win", h.win_pct}, {"tie", h.tie_pct}, {"loss", h.loss_pct}};
+    };
+    h2h("M1", "SFT");
+    for (int t = 2; t <= cfg_.rounds + 1; t++) {
+        h2h(model_name(t), "M1");
+        h2h(model_name(t), "SFT");
+        if (t > 2) h2h(model_name(t), model_name(t - 1));
+    }
+    h2h("M2_posonly", "M1");
+    h2h("M2_oracle", "M1");
+    // the numbers tuning may look at: dev prompts, paired per prompt, 95% intervals
+    auto dev_diff = [&](const std::string& a, const std::string& b) {
+        if (!dev_scores.count(a) || !dev_scores.count(b) || dev_scores.at(a).size() < 2) return;
+        const stats::Interval iv = stats::paired_diff_ci95(dev_scores.at(a), dev_scores.at(b));
+        out["dev_differences"][a + "-" + b] = json{{"mean", iv.mean}, {"lo", nan_to_null(iv.lo)}, {"hi", nan_to_null(iv.hi)}, {"n", iv.n}};
+    };
+    for (int t = 2; t <= cfg_.rounds + 1; t++) dev_diff(model_name(t), model_name(t - 1));
+    dev_diff("M2_oracle", "M1");
+    dev_diff("M2_posonly", "M1");
+    return out;
+}
+
+// Loop health of round r: prompts, judgements, the judge on its own candidates, pairs, DPO.
+json Run::round_health(int r) const {
+    json h = {{"round", r}, {"model_in", model_name(r)}, {"model_out", model_name(r + 1)}};
+    const json ins = stage_info("instruct_" + std::to_string(r));
+    h["prompts_generated"] = ins.value("generated", 0);
+    h["prompts_kept"] = ins.value("kept", 0);
+    h["filter_drops"] = ins.value("drops", json::object());
+    long cands = 0, judgements = 0, unparsed = 0, ties = 0, prompts = 0, oracle_scored = 0;
+    std::vector<long> hist(6, 0);
+    double self_sum = 0, oracle_sum = 0, len_sum = 0, gap_sum = 0;
+    long self_n = 0, oracle_n = 0;
+    for (const json& row : read_jsonl(round_dir(r) + "/judgements.jsonl")) {
+        prompts++;
+        std::set<double> means;
+        int scored = 0;
+        for (size_t c = 0; c < row["candidates"].size(); c++) {
+            cands++;
+            len_sum += row["candidates"][c]["text"].get<std::string>().size();
+            for (const json& s : row["judged"][c]["scores"]) {
+                judgements++;
+                if (s.is_null()) unparsed++;
+            }
+            const json& m = row["judged"][c]["mean"];
+            const json& o = row["candidates"][c]["oracle_score"];
+            if (!o.is_null()) oracle_sum += o.get<double>(), oracle_n++;
+            if (!m.is_null()) {
+                const double v = m.get<double>();
+                hist[std::min(5L, std::max(0L, std::lround(v)))]++;
+                self_sum += v, self_n++, means.insert(v), scored++;
+                if (!o.is_null()) gap_sum += v - o.get<double>(), oracle_scored++;
+            }
+        }
+        if (scored >= 2 && means.size() == 1) ties++;
+    }
+    // The judge on its own candidates: within-prompt accuracy against the oracle (chance
+    // 50%), and the round's gap (the oracle score of the judge's pick minus the mean).
+    std::vector<GapItem> items;
+    for (const json& row : read_jsonl(round_dir(r) + "/judgements.jsonl")) {
+        GapItem it;
+        bool scorable = row["candidates"].size() >= 2;
+        for (size_t c = 0; c < row["candidates"].size() && scorable; c++) {
+            const json& o = row["candidates"][c]["oracle_score"];
+            const json& m = row["judged"][c]["mean"];
+            if (o.is_null()) scorable = false;
+            else it.oracle.push_back(o.get<double>()), it.judge.push_back(m.is_null() ? std::nullopt : std::optional<double>(m.get<double>()));
+        }
+        if (scorable) it.family = "all", items.push_back(std::move(it));
+    }
+    if (!items.empty()) {
+        const GapRow g = compute_gap(items).back();
+        h["judge_within_prompt_acc"] = nan_to_null(g.judge_acc);
+        h["judge_within_prompt_pairs"] = g.judge_pairs;
+        h["judge_tie_pct"] = nan_to_null(g.judge_tie_pct);
+        h["gap"] = json{{"mean", nan_to_null(g.gap)}, {"lo", nan_to_null(g.gap_lo)}, {"hi", nan_to_null(g.gap_hi)},
+                        {"candidates_mean", g.mean}, {"judge_pick", g.judge_pick}, {"oracle_best", g.oracle_best}};
+        h["all_candidates_same_score_pct"] = nan_to_null(g.identical_pct);
+    }
+    const json pi = stage_info("pairs_" + std::to_string(r));
+    long agree = 0, comparable = 0;
+    for (const json& p : read_jsonl(round_dir(r) + "/pairs.jsonl")) {
+        if (p["chosen_oracle"].is_null() || p["rejected_oracle"].is_null()) continue;
+        comparable++;
+        agree += p["chosen_oracle"].get<double>() > p["rejected_oracle"].get<double>();
+    }
+    h["candidates"] = cands;
+    h["judgements"] = judgements;
+    h["judge_parse_fail_pct"] = judgements ? 100.0 * unparsed / judgements : 0.0;
+    h["score_hist"] = hist;
+    h["tie_pct"] = prompts ? 100.0 * ties / prompts : 0.0;
+    h["pairs_kept"] = pi.value("pairs_kept", 0);
+    h["pair_oracle_agreement_pct"] = comparable ? json(100.0 * agree / comparable) : json(nullptr);
+    // the same over the pairs whose two sides the oracle tells apart (chance: 50%)
+    long agree_nt = 0, nontied = 0;
+    for (const json& p : read_jsonl(round_dir(r) + "/pairs.jsonl")) {
+        if (p["chosen_oracle"].is_null() || p["rejected_oracle"].is_null()) continue;
+        const double c = p["chosen_oracle"].get<double>(), j = p["rejected_oracle"].get<double>();
+        if (c == j) continue;
+        nontied++, agree_nt += c > j;
+    }
+    h["pairs_oracle_tied_pct"] = comparable ? json(100.0 * (comparable - nontied) / comparable) : json(nullptr);
+    h["pair_oracle_agreement_nontied_pct"] = nontied ? json(100.0 * agree_nt / nontied) : json(nullptr);
+    h["pairs_dropped_identical"] = pi.value("dropped_identical", 0);
+    h["mean_self_reward"] = self_n ? json(self_sum / self_n) : json(nullptr);
+    h["mean_oracle_reward"] = oracle_n ? json(oracle_sum / oracle_n) : json(nullptr);
+    // Reward hacking shows as self-reward running ahead of the truth on the same candidates.
+    h["self_minus_oracle"] = oracle_scored ? json(gap_sum / oracle_scored) : json(nullptr);
+    h["oracle_scorable_pct"] = cands ? 100.0 * oracle_n / cands : 0.0;
+    h["mean_response_len"] = cands ? len_sum / cands : 0.0;
+    const json di = stage_info("dpo_" + std::to_string(r));
+    h["dpo"] = json{{"pairs", di.value("pairs", 0)}, {"loss_first", di.value("loss_first", 0.0)}, {"loss_last", di.value("loss_last", 0.0)},
+                    {"accuracies_last", di.value("accuracies_last", 0.0)}, {"margins_last", di.value("margins_last", 0.0)},
+                    {"rewards_chosen_last", di.value("rewards_chosen_last", 0.0)},
+                    {"rewards_rejected_last", di.value("rewards_rejected_last", 0.0)}};
+    return h;
+}
+
+// Seconds per finished stage (as their markers recorded them) and their sum.
+json Run::stage_seconds(double* total_out) const {
+    json secs = json::object();
+    double total = 0;
+    for (const std::string& st : {std::string("pretrain"), std::string("sft_SFT"), std::string("sft_M1"), std::string("ablation_posonly"),
+                                  std::string("ablation_oracle")}) {
+        const json i = stage_info(st);
+        if (i.contains("seconds")) secs[st] = i["seconds"], total += i["seconds"].get<double>();
+    }
+    for (int r = 1; r <= cfg_.rounds; r++)
+        for (const char* st : {"instruct_", "candidates_", "judge_", "pairs_", "dpo_"}) {
+            const json i = stage_info(std::string(st) + std::to_string(r));
+            if (i.contains("seconds")) secs[std::string(st) + std::to_string(r)] = i["seconds"], total += i["seconds"].get<double>();
+        }
+    *total_out = total;
+    return secs;
+}
+
 json Run::evaluate() {
     say_.banner("evaluation",
                 "Instruction following: GPT-4 judges head-to-head on 256 prompts. Reward modelling: agreement of the "
@@ -728,188 +912,32 @@ json Run::evaluate() {
     report["seed"] = cfg_.seed;
     report["models"] = json::object();
     std::map<std::string, std::vector<double>> if_scores, dev_scores;
-    const std::vector<std::string> names = {"M0", "SFT", "M1", "M2", "M3", "M4", "M5", "M2_posonly", "M2_oracle"};
-    for (const std::string& name : names) {
+    for (const std::string name : {"M0", "SFT", "M1", "M2", "M3", "M4", "M5", "M2_posonly", "M2_oracle"}) {
         if (!file_exists(model_dir(name) + "/model.safetensors")) continue;
-        const std::string cache = dir_ + "/eval/" + name + ".json";
-        json e;
-        if (file_exists(cache)) e = json::parse(read_file(cache));
-        if (!e.contains("dev_if") || !e.contains("if_scores")) {
-            LM lm = load_lm(model_dir(name));
-            const IfEval ie = eval_instruction_following(lm, ifs, cfg_.max_response_tokens);
-            const RmEval re = eval_reward_modelling(lm, rms, cfg_.eval_rm_samples, seed_for("eval_rm"));
-            const RewardModelMetrics& m = re.metrics;
-            e = json{{"if", {{"oracle_mean", ie.oracle_mean}, {"exact_pct", ie.exact_pct}, {"mean_len", ie.mean_len}, {"finished_pct", ie.finished_pct}}},
-                     {"rm", {{"pairwise_acc", nan_to_null(m.pairwise_acc_pct)}, {"five_best_pct", nan_to_null(m.five_best_pct)},
-                             {"exact_match_pct", nan_to_null(m.exact_match_pct)}, {"spearman", nan_to_null(m.spearman)},
-                             {"kendall_tau", nan_to_null(m.kendall_tau)}, {"parse_fail_pct", re.parse_fail_pct}}},
-                     {"if_scores", ie.scores},
-                     {"if_responses", ie.responses}};
-            const IfEval de = eval_instruction_following(lm, devs, cfg_.max_response_tokens);
-            e["dev_if"] = json{{"oracle_mean", nan_to_null(de.oracle_mean)}, {"exact_pct", nan_to_null(de.exact_pct)}, {"prompts", devs.size()}};
-            e["dev_if_scores"] = de.scores;
-            write_file_atomic(cache, e.dump() + "\n");
-        }
+        const json e = evaluate_model(name, ifs, devs, rms);
         if_scores[name] = e["if_scores"].get<std::vector<double>>();
         dev_scores[name] = e["dev_if_scores"].get<std::vector<double>>();
         report["models"][name] = json{{"if", e["if"]}, {"rm", e["rm"]}, {"dev_if", e["dev_if"]}};
         say_.note("  " + name + ": oracle mean " + json(e["if"]["oracle_mean"]).dump() + ", exact " + json(e["if"]["exact_pct"]).dump() +
                   "%, judge pairwise acc " + e["rm"]["pairwise_acc"].dump() + "%");
     }
-    // The generation-verification gap of the loop's models on the dev prompts (cached per model).
     report["gap"] = json::object();
     if (cfg_.gap_samples >= 2 && !devs.empty())
         for (const std::string name : {"M1", "M2", "M3"}) {
             if (!file_exists(model_dir(name) + "/model.safetensors")) continue;
-            const std::string cache = dir_ + "/eval/" + name + "_gap.json";
-            if (!file_exists(cache)) {
-                GapOptions g;
-                g.samples = cfg_.gap_samples, g.temperature = 1.0, g.max_response_tokens = cfg_.max_response_tokens;
-                g.judge = judge_spec(), g.seed = seed_for("gap");
-                std::vector<std::string> prompts;
-                for (const auto& d : devs) prompts.push_back(d.prompt);
-                write_file_atomic(cache, gap_to_json(compute_gap(measure_gap(load_lm(model_dir(name)), prompts, g))).dump() + "\n");
-            }
-            report["gap"][name] = json::parse(read_file(cache));
+            report["gap"][name] = model_gap(name, devs);
             const json& all = report["gap"][name].back();
             say_.note("  " + name + " on dev: samples " + json(all["mean"]).dump() + ", the judge's pick " + json(all["judge_pick"]).dump() +
                       ", the oracle's best " + json(all["oracle_best"]).dump() + ", judge within-prompt accuracy " + json(all["judge_acc"]).dump() + "%");
         }
-    report["head_to_head"] = json::object();
-    auto h2h = [&](const std::string& a, const std::string& b) {
-        if (!if_scores.count(a) || !if_scores.count(b)) return;
-        const HeadToHead h = head_to_head(if_scores[a], if_scores[b]);
-        report["head_to_head"][a + "_vs_" + b] = json{{"win", h.win_pct}, {"tie", h.tie_pct}, {"loss", h.loss_pct}};
-    };
-    h2h("M1", "SFT");
-    for (int t = 2; t <= cfg_.rounds + 1; t++) {
-        h2h(model_name(t), "M1");
-        h2h(model_name(t), "SFT");
-        if (t > 2) h2h(model_name(t), model_name(t - 1));
-    }
-    h2h("M2_posonly", "M1");
-    h2h("M2_oracle", "M1");
-    // Paired differences on the DEV prompts (the numbers tuning may look at), 95% intervals.
-    report["dev_differences"] = json::object();
-    auto dev_diff = [&](const std::string& a, const std::string& b) {
-        if (!dev_scores.count(a) || !dev_scores.count(b) || dev_scores[a].size() < 2) return;
-        const stats::Interval iv = stats::paired_diff_ci95(dev_scores[a], dev_scores[b]);
-        report["dev_differences"][a + "-" + b] = json{{"mean", iv.mean}, {"lo", nan_to_null(iv.lo)}, {"hi", nan_to_null(iv.hi)}, {"n", iv.n}};
-    };
-    for (int t = 2; t <= cfg_.rounds + 1; t++) dev_diff(model_name(t), model_name(t - 1));
-    dev_diff("M2_oracle", "M1");
-    dev_diff("M2_posonly", "M1");
-
-    // Loop health, per round.
+    const json cmp = comparisons(if_scores, dev_scores);
+    report["head_to_head"] = cmp["head_to_head"];
+    report["dev_differences"] = cmp["dev_differences"];
     report["rounds"] = json::array();
-    for (int r = 1; r <= cfg_.rounds; r++) {
-        if (!done("pairs_" + std::to_string(r))) continue;
-        json h = {{"round", r}, {"model_in", model_name(r)}, {"model_out", model_name(r + 1)}};
-        const json ins = stage_info("instruct_" + std::to_string(r));
-        h["prompts_generated"] = ins.value("generated", 0);
-        h["prompts_kept"] = ins.value("kept", 0);
-        h["filter_drops"] = ins.value("drops", json::object());
-        long cands = 0, judgements = 0, unparsed = 0, ties = 0, prompts = 0, oracle_scored = 0;
-        std::vector<long> hist(6, 0);
-        double self_sum = 0, oracle_sum = 0, len_sum = 0, gap_sum = 0;
-        long self_n = 0, oracle_n = 0;
-        for (const json& row : read_jsonl(round_dir(r) + "/judgements.jsonl")) {
-            prompts++;
-            std::set<double> means;
-            int scored = 0;
-            for (size_t c = 0; c < row["candidates"].size(); c++) {
-                cands++;
-                len_sum += row["candidates"][c]["text"].get<std::string>().size();
-                for (const json& s : row["judged"][c]["scores"]) {
-                    judgements++;
-                    if (s.is_null()) unparsed++;
-                }
-                const json& m = row["judged"][c]["mean"];
-                const json& o = row["candidates"][c]["oracle_score"];
-                if (!o.is_null()) oracle_sum += o.get<double>(), oracle_n++;
-                if (!m.is_null()) {
-                    const double v = m.get<double>();
-                    hist[std::min(5L, std::max(0L, std::lround(v)))]++;
-                    self_sum += v, self_n++, means.insert(v), scored++;
-                    if (!o.is_null()) gap_sum += v - o.get<double>(), oracle_scored++;
-                }
-            }
-            if (scored >= 2 && means.size() == 1) ties++;
-        }
-        // The judge on its own candidates: within-prompt accuracy against the oracle (chance
-        // 50%), and the round's gap (the oracle score of the judge's pick minus the mean).
-        std::vector<GapItem> items;
-        for (const json& row : read_jsonl(round_dir(r) + "/judgements.jsonl")) {
-            GapItem it;
-            bool scorable = row["candidates"].size() >= 2;
-            for (size_t c = 0; c < row["candidates"].size() && scorable; c++) {
-                const json& o = row["candidates"][c]["oracle_score"];
-                const json& m = row["judged"][c]["mean"];
-                if (o.is_null()) scorable = false;
-                else it.oracle.push_back(o.get<double>()), it.judge.push_back(m.is_null() ? std::nullopt : std::optional<double>(m.get<double>()));
-            }
-            if (scorable) it.family = "all", items.push_back(std::move(it));
-        }
-        if (!items.empty()) {
-            const GapRow g = compute_gap(items).back();
-            h["judge_within_prompt_acc"] = nan_to_null(g.judge_acc);
-            h["judge_within_prompt_pairs"] = g.judge_pairs;
-            h["judge_tie_pct"] = nan_to_null(g.judge_tie_pct);
-            h["gap"] = json{{"mean", nan_to_null(g.gap)}, {"lo", nan_to_null(g.gap_lo)}, {"hi", nan_to_null(g.gap_hi)},
-                            {"candidates_mean", g.mean}, {"judge_pick", g.judge_pick}, {"oracle_best", g.oracle_best}};
-            h["all_candidates_same_score_pct"] = nan_to_null(g.identical_pct);
-        }
-        const json pi = stage_info("pairs_" + std::to_string(r));
-        long agree = 0, comparable = 0;
-        for (const json& p : read_jsonl(round_dir(r) + "/pairs.jsonl")) {
-            if (p["chosen_oracle"].is_null() || p["rejected_oracle"].is_null()) continue;
-            comparable++;
-            agree += p["chosen_oracle"].get<double>() > p["rejected_oracle"].get<double>();
-        }
-        h["candidates"] = cands;
-        h["judgements"] = judgements;
-        h["judge_parse_fail_pct"] = judgements ? 100.0 * unparsed / judgements : 0.0;
-        h["score_hist"] = hist;
-        h["tie_pct"] = prompts ? 100.0 * ties / prompts : 0.0;
-        h["pairs_kept"] = pi.value("pairs_kept", 0);
-        h["pair_oracle_agreement_pct"] = comparable ? json(100.0 * agree / comparable) : json(nullptr);
-        // the same over the pairs whose two sides the oracle tells apart (chance: 50%)
-        long agree_nt = 0, nontied = 0;
-        for (const json& p : read_jsonl(round_dir(r) + "/pairs.jsonl")) {
-            if (p["chosen_oracle"].is_null() || p["rejected_oracle"].is_null()) continue;
-            const double c = p["chosen_oracle"].get<double>(), j = p["rejected_oracle"].get<double>();
-            if (c == j) continue;
-            nontied++, agree_nt += c > j;
-        }
-        h["pairs_oracle_tied_pct"] = comparable ? json(100.0 * (comparable - nontied) / comparable) : json(nullptr);
-        h["pair_oracle_agreement_nontied_pct"] = nontied ? json(100.0 * agree_nt / nontied) : json(nullptr);
-        h["pairs_dropped_identical"] = pi.value("dropped_identical", 0);
-        h["mean_self_reward"] = self_n ? json(self_sum / self_n) : json(nullptr);
-        h["mean_oracle_reward"] = oracle_n ? json(oracle_sum / oracle_n) : json(nullptr);
-        // Reward hacking shows as self-reward running ahead of the truth on the same candidates.
-        h["self_minus_oracle"] = oracle_scored ? json(gap_sum / oracle_scored) : json(nullptr);
-        h["oracle_scorable_pct"] = cands ? 100.0 * oracle_n / cands : 0.0;
-        h["mean_response_len"] = cands ? len_sum / cands : 0.0;
-        const json di = stage_info("dpo_" + std::to_string(r));
-        h["dpo"] = json{{"pairs", di.value("pairs", 0)}, {"loss_first", di.value("loss_first", 0.0)}, {"loss_last", di.value("loss_last", 0.0)},
-                        {"accuracies_last", di.value("accuracies_last", 0.0)}, {"margins_last", di.value("margins_last", 0.0)},
-                        {"rewards_chosen_last", di.value("rewards_chosen_last", 0.0)},
-                        {"rewards_rejected_last", di.value("rewards_rejected_last", 0.0)}};
-        report["rounds"].push_back(h);
-    }
-    json secs = json::object();
-    double total = 0;
-    for (const std::string& st : {std::string("pretrain"), std::string("sft_SFT"), std::string("sft_M1"), std::string("ablation_posonly"),
-                                  std::string("ablation_oracle")}) {
-        const json i = stage_info(st);
-        if (i.contains("seconds")) secs[st] = i["seconds"], total += i["seconds"].get<double>();
-    }
     for (int r = 1; r <= cfg_.rounds; r++)
-        for (const char* st : {"instruct_", "candidates_", "judge_", "pairs_", "dpo_"}) {
-            const json i = stage_info(std::string(st) + std::to_string(r));
-            if (i.contains("seconds")) secs[std::string(st) + std::to_string(r)] = i["seconds"], total += i["seconds"].get<double>();
-        }
-    report["stage_seconds"] = secs;
+        if (done("pairs_" + std::to_string(r))) report["rounds"].push_back(round_health(r));
+    double total = 0;
+    report["stage_seconds"] = stage_seconds(&total);
     report["seconds"] = total;
     write_report(dir_, report, dir_ + "/metrics.jsonl");
     return report;

@@ -18,6 +18,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -165,6 +166,14 @@ private:
     uint64_t seed_for(const std::string& stage, int round = 0) const;
     JudgeSpec judge_spec() const;
     std::vector<data::EftExample> policy_eft();  // writes/reads eft_policy.jsonl (see RunConfig)
+    // the parts of evaluate()
+    nlohmann::json evaluate_model(const std::string& name, const std::vector<data::HeldoutIf>& ifs,
+                                  const std::vector<data::HeldoutIf>& devs, const std::vector<data::HeldoutRm>& rms);
+    nlohmann::json model_gap(const std::string& name, const std::vector<data::HeldoutIf>& devs);
+    nlohmann::json comparisons(const std::map<std::string, std::vector<double>>& if_scores,
+                               const std::map<std::string, std::vector<double>>& dev_scores) const;
+    nlohmann::json round_health(int round) const;
+    nlohmann::json stage_seconds(double* total) const;
 
     std::string dir_;
     std::string world_;  // the world folder in use
