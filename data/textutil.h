@@ -24,10 +24,12 @@ int edit_distance(const std::vector<long>& a, const std::vector<long>& b, int ca
 
 uint64_t fnv1a64(const std::string& s);
 
-// splitmix64: tiny, fast, and fully specified, so a seed gives the same stream everywhere.
-struct Rng {
+// The task world's own generator, splitmix64 (data/ stands apart from tensor/, whose
+// sr::Rng is xoshiro256**): tiny, fast, and fully specified, so a seed gives the same stream
+// everywhere. Every byte of a generated world depends on it.
+struct WorldRng {
     uint64_t state;
-    explicit Rng(uint64_t seed) : state(seed) {}
+    explicit WorldRng(uint64_t seed) : state(seed) {}
     uint64_t next() {
         uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;

@@ -183,7 +183,7 @@ static std::vector<std::string> words_of_length(int lo, int hi) {
     return out;
 }
 
-static std::vector<std::string> distinct_words(Rng& rng, int n) {
+static std::vector<std::string> distinct_words(WorldRng& rng, int n) {
     static const std::vector<std::string> pool = words_of_length(3, 5);
     std::vector<std::string> out;
     while ((int)out.size() < n) {
@@ -193,7 +193,7 @@ static std::vector<std::string> distinct_words(Rng& rng, int n) {
     return out;
 }
 
-static std::vector<std::string> random_args(const std::string& fam, const Knobs& k, Rng& rng) {
+static std::vector<std::string> random_args(const std::string& fam, const Knobs& k, WorldRng& rng) {
     auto word = [&]() { return rng.pick(words_of_length(k.word_min, k.word_max)); };
     auto num = [&](long hi) { return std::to_string(rng.range(0, hi)); };
     if (fam == "reverse" || fam == "sort_letters" || fam == "spell" || fam == "uppercase") return {word()};
@@ -240,7 +240,7 @@ static std::vector<std::string> random_args(const std::string& fam, const Knobs&
 static const char* slice_name(Slice s) { return s == Slice::Train ? "unreserved" : s == Slice::Dev ? "dev" : "test"; }
 
 // A random task of a family whose instance lies in the slice `want`, or nothing after 10000 tries.
-static std::optional<Task> try_sample_task(const std::string& fam, const Preset& p, Rng& rng, Slice want) {
+static std::optional<Task> try_sample_task(const std::string& fam, const Preset& p, WorldRng& rng, Slice want) {
     for (int tries = 0; tries < 10000; tries++) {
         auto args = random_args(fam, p.knobs.at(fam), rng);
         if (instance_slice(instance_key(fam, args)) != want) continue;
@@ -249,7 +249,7 @@ static std::optional<Task> try_sample_task(const std::string& fam, const Preset&
     return std::nullopt;
 }
 
-static Task sample_task(const std::string& fam, const Preset& p, Rng& rng, Slice want) {
+static Task sample_task(const std::string& fam, const Preset& p, WorldRng& rng, Slice want) {
     if (auto t = try_sample_task(fam, p, rng, want)) return *t;
     throw std::runtime_error("world: no " + std::string(slice_name(want)) + " instance of " + fam +
                              " in 10000 tries. HINT: widen the preset's knobs for " + fam);
@@ -265,7 +265,7 @@ static std::string spelled(const std::string& w) {
 }
 
 // one-edit variants of a string: swap neighbours, drop, duplicate, replace a character
-static std::vector<std::string> one_edits(const std::string& s, Rng& rng) {
+static std::vector<std::string> one_edits(const std::string& s, WorldRng& rng) {
     std::vector<std::string> out;
     if (s.size() >= 2) {
         size_t i = (size_t)rng.range(0, (long)s.size() - 2);
@@ -287,7 +287,7 @@ static std::vector<std::string> one_edits(const std::string& s, Rng& rng) {
 
 // a random word whose instance of fam is not reserved, so that a wrong answer written into the
 // corpus never spells out a held-out answer ("CAT" when uppercase:cat is held out)
-static std::string pick_usable_word(const std::string& fam, Rng& rng) {
+static std::string pick_usable_word(const std::string& fam, WorldRng& rng) {
     while (true) {
         const std::string& w = rng.pick(word_list());
         if (!is_reserved_instance(instance_key(fam, {w}))) return w;
@@ -305,7 +305,7 @@ static const std::vector<std::string> kTails = {
 
 // Responses for task t: a broad mix of exact, near, wrong, noisy, repeated, off-topic and
 // empty answers. `other` is a task of another family (its gold answers "a different task").
-static std::vector<std::string> corrupt(const Task& t, const Task& other, Rng& rng) {
+static std::vector<std::string> corrupt(const Task& t, const Task& other, WorldRng& rng) {
     const std::string& g = t.answer;
     std::vector<std::string> near, wrong;
     bool numeric = !g.empty() && std::all_of(g.begin(), g.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -446,7 +446,7 @@ static std::string letters_with_commas(const std::string& w) {
 }
 
 // one plain sentence stating the task's answer (no chat markers), chosen among several wordings
-static std::string statement(const Task& t, Rng& rng, bool can_spell) {
+static std::string statement(const Task& t, WorldRng& rng, bool can_spell) {
     const auto& a = t.args;
     const std::string& g = t.answer;
     const std::string& f = t.family;
@@ -502,7 +502,7 @@ static std::string statement(const Task& t, Rng& rng, bool can_spell) {
 }
 
 // a sentence that evaluates a response, in the words of the five criteria
-static std::string evaluation(const Task& t, const std::string& r, const OracleResult& o, Rng& rng) {
+static std::string evaluation(const Task& t, const std::string& r, const OracleResult& o, WorldRng& rng) {
     static const char* names[5] = {"relevant", "substantial", "useful", "clear", "expert"};
     bool met[5] = {o.relevant, o.substantial, o.useful, o.clear, o.expert};
     std::string shown = r.empty() ? "nothing" : r;
@@ -531,7 +531,7 @@ static bool usable(const std::string& fam, const std::vector<std::string>& args)
 }
 
 static std::string make_corpus(const Preset& p, uint64_t seed) {
-    Rng rng(seed ^ 0xC0A9B5ULL);
+    WorldRng rng(seed ^ 0xC0A9B5ULL);
     const auto& fams = family_names();
     std::string out;
     out.reserve((size_t)p.corpus_bytes + 4096);
@@ -606,7 +606,7 @@ static std::string jsonl(const std::vector<ojson>& rows) {
 
 // n distinct prompts, families in turn (a family whose pool runs dry gives its turn away)
 // (the dev slice is small: a family with no dev instance at all at this preset is skipped)
-static std::vector<Task> distinct_tasks(const Preset& p, Rng& rng, int n, Slice slice) {
+static std::vector<Task> distinct_tasks(const Preset& p, WorldRng& rng, int n, Slice slice) {
     const auto& fams = family_names();
     std::vector<Task> out;
     std::set<std::string> seen, empty;
@@ -626,14 +626,14 @@ static std::vector<Task> distinct_tasks(const Preset& p, Rng& rng, int n, Slice 
 }
 
 std::vector<SampledPrompt> sample_prompts(const Preset& p, Slice slice, int n, uint64_t seed) {
-    Rng rng(seed ^ 0x5A3B1EULL);
+    WorldRng rng(seed ^ 0x5A3B1EULL);
     std::vector<SampledPrompt> out;
     for (const Task& t : distinct_tasks(p, rng, n, slice)) out.push_back({t.prompt, t.family});
     return out;
 }
 
 static std::vector<ojson> make_ift(const Preset& p, uint64_t seed) {
-    Rng rng(seed ^ 0x1F7ULL);
+    WorldRng rng(seed ^ 0x1F7ULL);
     std::vector<ojson> rows;
     for (const Task& t : distinct_tasks(p, rng, p.n_ift, Slice::Train))
         rows.push_back({{"prompt", t.prompt}, {"response", t.answer}, {"family", t.family}});
@@ -641,7 +641,7 @@ static std::vector<ojson> make_ift(const Preset& p, uint64_t seed) {
 }
 
 static std::vector<ojson> make_eft(const Preset& p, uint64_t seed) {
-    Rng rng(seed ^ 0xEF7ULL);
+    WorldRng rng(seed ^ 0xEF7ULL);
     const auto& fams = family_names();
     std::vector<ojson> rows;
     for (int i = 0; (int)rows.size() < p.n_eft && i < p.n_eft * 4; i++) {
@@ -670,7 +670,7 @@ static std::vector<ojson> make_eft(const Preset& p, uint64_t seed) {
 
 // Instruction-following prompts of one reserved slice (test: heldout_if, dev: dev_if).
 static std::vector<ojson> make_if_set(const Preset& p, uint64_t seed, Slice slice) {
-    Rng rng(seed ^ (slice == Slice::Test ? 0x4E1DULL : 0xDE1DULL));
+    WorldRng rng(seed ^ (slice == Slice::Test ? 0x4E1DULL : 0xDE1DULL));
     std::vector<ojson> rows;
     for (const Task& t : distinct_tasks(p, rng, slice == Slice::Test ? p.n_heldout_if : p.n_dev_if, slice))
         rows.push_back({{"prompt", t.prompt}, {"answer", t.answer}, {"family", t.family}});
@@ -679,7 +679,7 @@ static std::vector<ojson> make_if_set(const Preset& p, uint64_t seed, Slice slic
 
 // Reward-modelling items of one reserved slice (test: heldout_rm, dev: dev_rm).
 static std::vector<ojson> make_rm_set(const Preset& p, uint64_t seed, Slice slice) {
-    Rng rng(seed ^ (slice == Slice::Test ? 0x4E2DULL : 0xDE2DULL));
+    WorldRng rng(seed ^ (slice == Slice::Test ? 0x4E2DULL : 0xDE2DULL));
     const auto& fams = family_names();
     const int n = slice == Slice::Test ? p.n_heldout_rm : p.n_dev_rm;
     std::vector<ojson> rows;
