@@ -12,6 +12,7 @@
 
 #include "model/checkpoint.h"
 #include "model/cli_common.h"
+#include "data/textutil.h"
 #include "data/world.h"
 #include "selfreward/gap.h"
 #include "selfreward/loop.h"
@@ -241,11 +242,8 @@ int cmd_ablate(int argc, char** argv) {
     for (const RecipeSetting& r : recipe_settings())
         if (ours_j[r.field] != r.paper) variants.push_back({"ours_without_" + r.field, with_field(ours, r.field, r.paper)});
     std::set<std::string> only;
-    for (size_t at = 0; !a["only"].as<std::string>().empty() && at != std::string::npos;) {
-        const size_t comma = a["only"].as<std::string>().find(',', at);
-        only.insert(a["only"].as<std::string>().substr(at, comma == std::string::npos ? std::string::npos : comma - at));
-        at = comma == std::string::npos ? comma : comma + 1;
-    }
+    if (!a["only"].as<std::string>().empty())
+        for (const std::string& v : data::split(a["only"].as<std::string>(), ",")) only.insert(v);
     json result = {{"preset", a["preset"].as<std::string>()}, {"seeds", seeds}, {"variants", json::array()}};
     std::vector<std::vector<std::string>> table = {{"variant", "M1 dev", "M2 dev", "M3 dev", "M2-M1 [95%]", "M3-M2 [95%]", "M2oracle-M1 [95%]",
                                                     "judge% r1", "pairs r1"}};
@@ -358,7 +356,7 @@ int cmd_gap(int argc, char** argv) {
     const std::string set = a["set"].as<std::string>();
     if (set != "dev" && set != "test") throw std::runtime_error("sr gap: --set must be dev or test");
     const int n = a["n"].as<int>();
-    if (n < 2 || n > 64) throw std::runtime_error("sr gap: --n must be in 2..64 (pairs need two samples)");
+    if (n < 2 || n > 64) throw std::runtime_error("sr gap: -n must be in 2..64 (pairs need two samples)");
     const double temp = a["temperature"].as<double>();
     if (!(temp > 0) || temp > 5) throw std::runtime_error("sr gap: --temperature must be in (0, 5]");
     const std::string world = a["world"].as<std::string>();

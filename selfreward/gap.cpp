@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "data/oracle.h"
+#include "selfreward/pairs.h"
 #include "selfreward/stats.h"
 
 namespace sr {
@@ -139,10 +140,10 @@ std::vector<std::optional<double>> judge_scores(const LM& lm, const std::vector<
     const int samples = spec.mode == "greedy" ? 1 : spec.samples;
     std::vector<std::vector<std::optional<int>>> scores = judge(lm, instructions, responses, samples, so, rng, texts);
     for (size_t i = 0; i < scores.size(); i++) {
-        long sum = 0, n = 0;
+        std::vector<int> ok;
         for (const auto& s : scores[i])
-            if (s) sum += *s, n++;
-        if (n) out[i] = static_cast<double>(sum) / static_cast<double>(n);  // the same value as mean_parsed_score
+            if (s) ok.push_back(*s);
+        out[i] = mean_parsed_score(ok);  // nullopt when nothing parsed
     }
     if (parsed) *parsed = std::move(scores);
     return out;

@@ -789,7 +789,8 @@ json Run::round_health(int r) const {
     std::vector<long> hist(6, 0);
     double self_sum = 0, oracle_sum = 0, len_sum = 0, gap_sum = 0;
     long self_n = 0, oracle_n = 0;
-    for (const json& row : read_jsonl(round_dir(r) + "/judgements.jsonl")) {
+    const std::vector<json> judged = read_jsonl(round_dir(r) + "/judgements.jsonl");
+    for (const json& row : judged) {
         prompts++;
         std::set<double> means;
         int scored = 0;
@@ -815,7 +816,7 @@ json Run::round_health(int r) const {
     // The judge on its own candidates: within-prompt accuracy against the oracle (chance
     // 50%), and the round's gap (the oracle score of the judge's pick minus the mean).
     std::vector<GapItem> items;
-    for (const json& row : read_jsonl(round_dir(r) + "/judgements.jsonl")) {
+    for (const json& row : judged) {
         GapItem it;
         bool scorable = row["candidates"].size() >= 2;
         for (size_t c = 0; c < row["candidates"].size() && scorable; c++) {
@@ -836,11 +837,14 @@ json Run::round_health(int r) const {
         h["all_candidates_same_score_pct"] = nan_to_null(g.identical_pct);
     }
     const json pi = stage_info("pairs_" + std::to_string(r));
-    long agree = 0, comparable = 0;
+    // agreement with the oracle over the kept pairs, and over those whose two sides it tells
+    // apart (chance: 50%)
+    long agree = 0, comparable = 0, nontied = 0;
     for (const json& p : read_jsonl(round_dir(r) + "/pairs.jsonl")) {
         if (p["chosen_oracle"].is_null() || p["rejected_oracle"].is_null()) continue;
-        comparable++;
-        agree += p["chosen_oracle"].get<double>() > p["rejected_oracle"].get<double>();
+        const double c = p["chosen_oracle"].get<double>(), j = p["rejected_oracle"].get<double>();
+        comparable++, nontied += c != j;
+        agree += c > j;  // a strict win is never a tie, so it counts in both rates
     }
     h["candidates"] = cands;
     h["judgements"] = judgements;
@@ -849,16 +853,8 @@ json Run::round_health(int r) const {
     h["tie_pct"] = prompts ? 100.0 * ties / prompts : 0.0;
     h["pairs_kept"] = pi.value("pairs_kept", 0);
     h["pair_oracle_agreement_pct"] = comparable ? json(100.0 * agree / comparable) : json(nullptr);
-    // the same over the pairs whose two sides the oracle tells apart (chance: 50%)
-    long agree_nt = 0, nontied = 0;
-    for (const json& p : read_jsonl(round_dir(r) + "/pairs.jsonl")) {
-        if (p["chosen_oracle"].is_null() || p["rejected_oracle"].is_null()) continue;
-        const double c = p["chosen_oracle"].get<double>(), j = p["rejected_oracle"].get<double>();
-        if (c == j) continue;
-        nontied++, agree_nt += c > j;
-    }
     h["pairs_oracle_tied_pct"] = comparable ? json(100.0 * (comparable - nontied) / comparable) : json(nullptr);
-    h["pair_oracle_agreement_nontied_pct"] = nontied ? json(100.0 * agree_nt / nontied) : json(nullptr);
+    h["pair_oracle_agreement_nontied_pct"] = nontied ? json(100.0 * agree / nontied) : json(nullptr);
     h["pairs_dropped_identical"] = pi.value("dropped_identical", 0);
     h["mean_self_reward"] = self_n ? json(self_sum / self_n) : json(nullptr);
     h["mean_oracle_reward"] = oracle_n ? json(oracle_sum / oracle_n) : json(nullptr);
