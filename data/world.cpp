@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -18,6 +19,7 @@
 #include "data/lexicon.h"
 #include "data/oracle.h"
 #include "data/textutil.h"
+#include "model/io.h"
 
 namespace sr {
 namespace data {
@@ -42,6 +44,7 @@ static Preset base_preset(const std::string& name) {
     return p;
 }
 
+static bool file_exists(const std::string& path);
 static Preset preset_from_json(const nlohmann::json& j, const std::string& name_or_path);
 
 Preset load_preset(const std::string& name_or_path) {
@@ -70,29 +73,21 @@ Preset load_preset(const std::string& name_or_path) {
         p.knobs["sort_numbers"].list_max = 5;
         return p;
     }
-    std::ifstream in(name_or_path);
-    if (!in)
+    if (!file_exists(name_or_path))
         throw std::runtime_error("preset '" + name_or_path + "': not a preset name and no such file. "
                                  "HINT: use easy, default, hard, or a JSON file written like `sr world --print-preset`");
     nlohmann::json j;
     try {
-        j = nlohmann::json::parse(in);
+        j = read_json_file(name_or_path, 1 << 20);
     } catch (const std::exception& e) {
-        throw std::runtime_error("preset file " + name_or_path + ": " + e.what() + ". HINT: start from the output of `sr world --print-preset`");
+        throw std::runtime_error("preset file " + std::string(e.what()) + ". HINT: start from the output of `sr world --print-preset`");
     }
     return preset_from_json(j, name_or_path);
 }
 
 Preset world_preset(const std::string& dir) {
     const std::string path = (dir.empty() || dir.back() == '/' ? dir : dir + "/") + "manifest.json";
-    std::ifstream in(path);
-    if (!in) throw std::runtime_error(path + ": cannot open. HINT: a world folder is written by `sr world --out DIR`");
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(in);
-    } catch (const std::exception& e) {
-        throw std::runtime_error(path + ": " + e.what());
-    }
+    const nlohmann::json j = read_json_file(path, 1 << 20);
     if (!j.contains("preset") || !j["preset"].is_object()) throw std::runtime_error(path + ": no \"preset\" object");
     return preset_from_json(j["preset"], path);
 }
@@ -129,6 +124,15 @@ static Preset preset_from_json(const nlohmann::json& j, const std::string& name_
             k.list_max > 10 || k.repeat_max < 2 || k.repeat_max > 20)
             throw std::runtime_error("preset " + name_or_path + ": knobs of " + fam + " out of range. HINT: "
                                      "word_min>=2, word_max>=word_min, num_max>=1, 2<=list_min<=list_max<=10, 2<=repeat_max<=20");
+    // caps, so a preset file cannot ask for an unbounded world
+    for (const auto& [fam, k] : p.knobs)
+        if (k.word_max > 64 || k.num_max > 1000000000)
+            throw std::runtime_error("preset " + name_or_path + ": knobs of " + fam + " over the caps (word_max <= 64, num_max <= 1e9)");
+    for (int n : {p.n_ift, p.n_eft, p.n_heldout_if, p.n_heldout_rm, p.n_dev_if, p.n_dev_rm})
+        if (n < 0 || n > 1000000)
+            throw std::runtime_error("preset " + name_or_path + ": every n_* count must be in 0..1000000, got " + std::to_string(n));
+    if (p.corpus_bytes < 0 || p.corpus_bytes > (1 << 30))
+        throw std::runtime_error("preset " + name_or_path + ": corpus_bytes must be in 0..2^30");
     return p;
 }
 
@@ -746,31 +750,55 @@ void generate_world(const Preset& preset, uint64_t seed, const std::string& out_
 // ---------------------------------------------------------------------------------------
 // loaders
 
+// The world folder's manifest.json, when the file sits in one: the counts it promises, by the
+// file's name without ".jsonl" (seed_ift, heldout_rm, ...), and the families it knows.
+static void check_against_manifest(const std::string& path, size_t rows, const std::set<std::string>& families_seen) {
+    const size_t slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+    const std::string base = path.substr(dir.size());
+    const std::string manifest_path = dir + "manifest.json";
+    const std::set<std::string> known(family_names().begin(), family_names().end());
+    for (const std::string& f : families_seen)
+        if (!known.count(f))
+            throw std::runtime_error(path + ": unknown family \"" + f + "\" (this world's oracle knows: " + join(family_names(), ", ") +
+                                     "). HINT: regenerate the world with `sr world --out DIR`");
+    if (!file_exists(manifest_path) || base.size() < 7 || base.substr(base.size() - 6) != ".jsonl") return;
+    const nlohmann::json m = read_json_file(manifest_path, 1 << 20);
+    if (!m.is_object() || !m.contains("counts")) return;  // a manifest from before the counts
+    const nlohmann::json& counts = require_field(m, "counts", JsonType::Object, manifest_path);
+    const std::string key = base.substr(0, base.size() - 6);
+    if (!counts.contains(key)) return;
+    const int64_t want = field_int(counts, key.c_str(), manifest_path + ": counts", 0, INT32_MAX);
+    if (static_cast<int64_t>(rows) != want)
+        throw std::runtime_error(path + ": " + std::to_string(rows) + " rows but " + manifest_path + " says " + std::to_string(want) +
+                                 " (the file is truncated or was edited). HINT: regenerate the world with `sr world --out DIR --force`");
+}
+
 template <class Row>
 static std::vector<Row> load_jsonl(const std::string& path, Row (*convert)(const nlohmann::json&)) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error(path + ": cannot open. HINT: generate it with `sr world --out DIR --seed N`");
+    // read_file_checked: a directory or a missing file is an error naming it, never "no rows"
+    const std::string text = read_file_checked(path, kMaxTextFileBytes, "generate it with `sr world --out DIR --seed N`");
     std::vector<Row> rows;
-    std::string line;
-    int lineno = 0;
-    while (std::getline(in, line)) {
-        lineno++;
+    std::set<std::string> families;
+    size_t start = 0;
+    for (int lineno = 1; start < text.size(); lineno++) {
+        size_t end = text.find('\n', start);
+        if (end == std::string::npos) end = text.size();
+        const std::string line = text.substr(start, end - start);
+        start = end + 1;
         std::string where = path + ":" + std::to_string(lineno) + ": ";
         if (!is_valid_utf8(line)) throw std::runtime_error(where + "invalid UTF-8. HINT: the file must be UTF-8 text");
         if (trim(line).empty()) throw std::runtime_error(where + "empty line. HINT: one JSON object per line, no blank lines");
-        nlohmann::json j;
-        try {
-            j = nlohmann::json::parse(line);
-        } catch (const std::exception& e) {
-            throw std::runtime_error(where + "malformed JSON (" + e.what() + "). HINT: one JSON object per line");
-        }
+        const nlohmann::json j = parse_json_strict(line, path + ":" + std::to_string(lineno));  // duplicate keys rejected too
         if (!j.is_object()) throw std::runtime_error(where + "not a JSON object. HINT: one JSON object per line");
         try {
             rows.push_back(convert(j));
         } catch (const std::exception& e) {
             throw std::runtime_error(where + e.what());
         }
+        families.insert(rows.back().family);
     }
+    check_against_manifest(path, rows.size(), families);
     return rows;
 }
 
@@ -822,11 +850,7 @@ std::vector<HeldoutIf> load_heldout_if(const std::string& path) { return load_js
 std::vector<HeldoutRm> load_heldout_rm(const std::string& path) { return load_jsonl<HeldoutRm>(path, to_hrm); }
 
 std::string load_corpus(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error(path + ": cannot open. HINT: generate it with `sr world --out DIR --seed N`");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str();
+    std::string text = read_file_checked(path, kMaxTextFileBytes, "generate it with `sr world --out DIR --seed N`");
     if (!is_valid_utf8(text)) {
         // name the first bad line
         size_t start = 0;

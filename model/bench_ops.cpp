@@ -21,6 +21,7 @@
 
 #include "autograd/ops.h"
 #include "model/bench.h"
+#include "model/cli_common.h"
 #include "tensor/kernels.h"
 #include "tensor/kernels_inference.h"
 #include "tensor/ops.h"
@@ -166,16 +167,11 @@ static void bench_threads(int threads_max) {
 int bench_ops(int argc, char** argv) {
     cxxopts::Options options("sr_bench ops", "tensor kernel benchmarks (JSON lines)");
     options.add_options()("threads", "threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))(
-        "repeats", "timed repetitions per case (median reported)", cxxopts::value<int>()->default_value("10"))(
-        "h,help", "show this help");
-    const auto args = options.parse(argc, argv);
-    if (args.count("help")) {
-        std::printf("%s\n", options.help().c_str());
-        return 0;
-    }
-    if (!args.unmatched().empty()) throw std::runtime_error("sr_bench ops: unknown argument '" + args.unmatched()[0] + "'");
-    set_num_threads(args["threads"].as<int>());
-    const int repeats = args["repeats"].as<int>();
+        "repeats", "timed repetitions per case (median reported)", cxxopts::value<int>()->default_value("10"));
+    cxxopts::ParseResult args;
+    if (!parse_flags(options, argc, argv, &args)) return 0;
+    const int repeats = flag_in<int>(args, "sr_bench ops", "repeats", 1, 10000);
+    apply_threads_flag(args, "sr_bench ops");
     bench_matmul(256, 256, 256, repeats);
     bench_matmul(1024, 1024, 1024, std::max(3, repeats / 3));
     bench_matmul(2048, 128, 384, repeats);

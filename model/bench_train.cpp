@@ -45,7 +45,8 @@ int bench_train(int argc, char** argv) {
     add_device_flag(o);
     cxxopts::ParseResult a;
     if (!parse_flags(o, argc, argv, &a)) return 0;
-    set_num_threads(a["threads"].as<int>());
+    const int steps = flag_in<int>(a, "sr_bench train", "steps", 1, 100000), warmup = flag_in<int>(a, "sr_bench train", "warmup", 0, 100000);
+    apply_threads_flag(a, "sr_bench train");
     apply_device_flag(a);
     const std::string preset = a["preset"].as<std::string>();
     const GPTConfig cfg = preset_config(preset);
@@ -66,7 +67,6 @@ int bench_train(int argc, char** argv) {
         opt.step();
     };
     const cuda::OffloadStats before = cuda::offload_stats();
-    const int steps = a["steps"].as<int>(), warmup = a["warmup"].as<int>();
     const double sec = median_seconds(step, steps, warmup);
     std::printf("{\"what\": \"train\", \"preset\": \"%s\", \"threads\": %d, \"engine\": \"sr\", \"device\": \"%s\", "
                 "\"tokens_per_s\": %.1f, \"ms_per_step\": %.2f, \"params\": %lld%s}\n",
@@ -83,11 +83,14 @@ int bench_generate(int argc, char** argv) {
     add_device_flag(o);
     cxxopts::ParseResult a;
     if (!parse_flags(o, argc, argv, &a)) return 0;
-    set_num_threads(a["threads"].as<int>());
+    const char* cmd = "sr_bench generate";
+    const int steps = flag_in<int>(a, cmd, "steps", 1, 100000), warmup = flag_in<int>(a, cmd, "warmup", 0, 100000);
+    const int B = flag_in<int>(a, cmd, "batch", 1, 256), P = flag_in<int>(a, cmd, "prompt-len", 1, kMaxPositions),
+              N = flag_in<int>(a, cmd, "new-tokens", 1, kMaxPositions);
+    apply_threads_flag(a, cmd);
     apply_device_flag(a);
     const std::string preset = a["preset"].as<std::string>();
     const GPTConfig cfg = preset_config(preset);
-    const int B = a["batch"].as<int>(), P = a["prompt-len"].as<int>(), N = a["new-tokens"].as<int>();
     GPT model(cfg, 0);
     Rng rng(0);
     std::vector<std::vector<int>> prompts(B, std::vector<int>(P));
@@ -97,7 +100,6 @@ int bench_generate(int argc, char** argv) {
     so.temperature = 0;  // greedy, no stop token: always N new tokens, as the peer
     so.max_new_tokens = N;
     const cuda::OffloadStats before = cuda::offload_stats();
-    const int steps = a["steps"].as<int>(), warmup = a["warmup"].as<int>();
     const double sec = median_seconds([&] { generate(model, prompts, so, rng); }, steps, warmup);
     std::printf("{\"what\": \"generate\", \"preset\": \"%s\", \"threads\": %d, \"engine\": \"sr\", \"device\": \"%s\", "
                 "\"batch\": %d, \"tokens_per_s\": %.1f, \"ms_per_call\": %.2f%s}\n",

@@ -4,12 +4,14 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "model/io.h"
 #include "model/safetensors.h"
 
 namespace sr {
@@ -47,11 +49,8 @@ void write_file_atomic(const std::string& path, const std::string& text) {
 }
 
 std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail("read", "cannot open " + path + ". HINT: check the path (a model folder needs model.safetensors, config.json, tokenizer.txt)");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    // a directory, a device or an oversized file in place of the file is an error naming it
+    return read_file_checked(path, kMaxTextFileBytes, "check the path (a model folder needs model.safetensors, config.json, tokenizer.txt)");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -83,26 +82,29 @@ void save_config(const std::string& path, const GPTConfig& c, const Tokenizer& t
 }
 
 GPTConfig load_config(const std::string& path) {
-    json j;
-    try {
-        j = json::parse(read_file(path));
-    } catch (const json::exception& e) {
-        fail("load_config", path + ": not valid JSON (" + e.what() + ")");
-    }
+    const json j = read_json_file(path, 1 << 20);  // a config.json is a few hundred bytes
+    if (!j.is_object()) fail("load_config", path + ": must be a JSON object. HINT: config.json needs vocab_size, n_positions, n_embd, n_layer, n_head");
     GPTConfig c;
+    c.vocab_size = static_cast<int>(field_int(j, "vocab_size", path, 1, kMaxVocab));
+    c.n_positions = static_cast<int>(field_int(j, "n_positions", path, 1, kMaxPositions));
+    c.n_embd = static_cast<int>(field_int(j, "n_embd", path, 1, kMaxEmbd));
+    c.n_layer = static_cast<int>(field_int(j, "n_layer", path, 1, kMaxLayers));
+    c.n_head = static_cast<int>(field_int(j, "n_head", path, 1, kMaxEmbd));
+    if (j.contains("layer_norm_epsilon")) c.layer_norm_epsilon = field_number(j, "layer_norm_epsilon", path, 1e-12, 0.5);
+    if (j.contains("resid_pdrop")) c.dropout = field_number(j, "resid_pdrop", path, 0.0, 0.99);
     try {
-        c.vocab_size = j.at("vocab_size").get<int>();
-        c.n_positions = j.at("n_positions").get<int>();
-        c.n_embd = j.at("n_embd").get<int>();
-        c.n_layer = j.at("n_layer").get<int>();
-        c.n_head = j.at("n_head").get<int>();
-        c.layer_norm_epsilon = j.value("layer_norm_epsilon", 1e-5);
-        c.dropout = j.value("resid_pdrop", 0.0);
-    } catch (const json::exception& e) {
-        fail("load_config", path + ": missing or wrong field (" + std::string(e.what()) + "). HINT: config.json needs vocab_size, n_positions, n_embd, n_layer, n_head");
+        c.validate();
+    } catch (const std::exception& e) {
+        fail("load_config", path + ": " + e.what());
     }
-    c.validate();
     return c;
+}
+
+// A step count stored as text in safetensors metadata: digits only, and not absurd.
+static long metadata_count(const std::string& text, const std::string& path, const char* key) {
+    if (text.empty() || text.size() > 12 || text.find_first_not_of("0123456789") != std::string::npos)
+        fail("load_model", path + ": metadata \"" + key + "\" is '" + text.substr(0, 40) + "', not a step count. HINT: the file is corrupt; write it again");
+    return std::stol(text);
 }
 
 static StTensor to_st(const Tensor& t) {
@@ -132,6 +134,13 @@ GPT load_model(const std::string& dir, Tokenizer* tok, long* step) {
     StMetadata meta;
     const std::string path = dir + "/model.safetensors";
     const StFile f = load_safetensors(path, &meta);
+    // The file bounds what we allocate: a config.json asking for more weights than the file
+    // holds (n_layer 100000) is refused before the model is built.
+    uint64_t held = 0;
+    for (auto& [name, t] : f) held += t.bytes.size();
+    if (static_cast<uint64_t>(c.num_parameters()) * sizeof(float) > held)
+        fail("load_model", dir + "/config.json describes " + std::to_string(c.num_parameters()) + " parameters but " + path + " holds " +
+                               std::to_string(held / sizeof(float)) + " values. HINT: config.json and model.safetensors come from different models");
     GPT model(c, 0);
     size_t used = 0;
     for (auto& [name, p] : model.named_parameters()) {
@@ -141,6 +150,10 @@ GPT load_model(const std::string& dir, Tokenizer* tok, long* step) {
             fail("load_model", path + ": tensor " + name + " has shape " + shape_str(it->second.shape) + " but config.json implies " +
                                    shape_str(p->data.shape()));
         const std::vector<float> v = st_to_f32(it->second, name);
+        for (size_t k = 0; k < v.size(); k++)
+            if (!std::isfinite(v[k]))
+                fail("load_model", path + ": tensor " + name + " holds " + (std::isnan(v[k]) ? "NaN" : "Inf") + " at element " + std::to_string(k) +
+                                       ". HINT: the training that wrote it diverged; use an earlier checkpoint or train again");
         std::copy(v.begin(), v.end(), p->data.data<float>());
         used++;
     }
@@ -156,7 +169,7 @@ GPT load_model(const std::string& dir, Tokenizer* tok, long* step) {
             fail("load_model", dir + ": tokenizer has " + std::to_string(tok->vocab_size()) + " tokens but config.json says vocab_size " +
                                    std::to_string(c.vocab_size));
     }
-    if (step) *step = meta.count("step") ? std::stol(meta.at("step")) : 0;
+    if (step) *step = meta.count("step") ? metadata_count(meta.at("step"), path, "step") : 0;
     return model;
 }
 
@@ -187,7 +200,7 @@ std::string load_train_state(const std::string& dir, const GPT& model, AdamW& op
             const std::vector<float> v = st_to_f32(it->second, it->first);
             for (size_t k = 0; k < v.size(); k++) dst->set(static_cast<int64_t>(k), v[k]);
         }
-    opt.set_step_count(meta.count("adam_step") ? std::stol(meta.at("adam_step")) : 0);
+    opt.set_step_count(meta.count("adam_step") ? metadata_count(meta.at("adam_step"), path, "adam_step") : 0);
     return read_file(dir + "/train_state.json");
 }
 

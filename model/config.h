@@ -5,6 +5,7 @@
 // tiny and small are the same definitions as ../shared/bench/torch_gpt.py, so the peer
 // comparison is like for like.
 #pragma once
+#include <cstdint>
 #include <string>
 
 namespace sr {
@@ -19,8 +20,13 @@ struct GPTConfig {
     double dropout = 0.0;   // embeddings and residual branches (GPT-2's embd_pdrop/resid_pdrop)
 
     int head_size() const { return n_embd / n_head; }  // HS
-    void validate() const;  // throws with a clear message on an impossible shape
+    int64_t num_parameters() const;  // wte, wpe, the blocks and ln_f (lm_head is tied to wte)
+    void validate() const;  // throws with a clear message on an impossible shape or one over the caps below
 };
+
+// Caps that validate() checks, so a hostile config.json cannot make us allocate without end.
+constexpr int kMaxVocab = 1 << 20, kMaxPositions = 4096 /* the inference kernel's limit */, kMaxEmbd = 16384, kMaxLayers = 256;
+constexpr int64_t kMaxParameters = int64_t(2) << 30;  // 8 GiB of float32
 
 // Training defaults that go with a preset (batch size, steps, learning rate).
 struct TrainPreset {

@@ -16,6 +16,21 @@ void GPTConfig::validate() const {
     if (vocab_size <= 0 || n_positions <= 0 || n_embd <= 0 || n_layer <= 0 || n_head <= 0) bad("every size must be positive");
     if (n_embd % n_head != 0) bad("n_embd " + std::to_string(n_embd) + " is not divisible by n_head " + std::to_string(n_head));
     if (dropout < 0 || dropout >= 1) bad("dropout must be in [0, 1)");
+    // Caps before anything is allocated from these numbers (a config.json may hold anything):
+    // far above every preset, far below what would exhaust memory.
+    if (vocab_size > kMaxVocab) bad("vocab_size " + std::to_string(vocab_size) + " is over the cap of " + std::to_string(kMaxVocab));
+    if (n_positions > kMaxPositions) bad("n_positions " + std::to_string(n_positions) + " is over the cap of " + std::to_string(kMaxPositions));
+    if (n_embd > kMaxEmbd) bad("n_embd " + std::to_string(n_embd) + " is over the cap of " + std::to_string(kMaxEmbd));
+    if (n_layer > kMaxLayers) bad("n_layer " + std::to_string(n_layer) + " is over the cap of " + std::to_string(kMaxLayers));
+    if (num_parameters() > kMaxParameters)
+        bad("this shape has " + std::to_string(num_parameters()) + " parameters, over the cap of " + std::to_string(kMaxParameters));
+    if (!(layer_norm_epsilon > 0 && layer_norm_epsilon < 1)) bad("layer_norm_epsilon must be in (0, 1)");
+}
+
+int64_t GPTConfig::num_parameters() const {
+    const int64_t C = n_embd, L = n_layer;
+    const int64_t block = 2 * C + (C * 3 * C + 3 * C) + (C * C + C) + 2 * C + (C * 4 * C + 4 * C) + (4 * C * C + C);
+    return (static_cast<int64_t>(vocab_size) + n_positions) * C + L * block + 2 * C;  // wte, wpe, blocks, ln_f
 }
 
 GPTConfig preset_config(const std::string& name) {

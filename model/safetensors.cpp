@@ -2,6 +2,8 @@
 // See model/safetensors.h for the layout.
 #include "model/safetensors.h"
 
+#include "model/io.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -212,27 +214,16 @@ StFile parse_safetensors(const std::string& file, const std::string& name, StMet
                    "the file was cut short (interrupted write or copy?); write it again");
     }
 
-    // 2. the JSON header: an object, no key twice
-    std::set<std::string> seen_keys;
-    std::string duplicate;
+    // 2. the JSON header: an object, no key twice (at any depth, as everywhere we read JSON)
     nlohmann::json header;
     try {
-        header = nlohmann::json::parse(
-            file.begin() + 8, file.begin() + 8 + (std::ptrdiff_t)n,
-            [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-                if (depth == 1 && event == nlohmann::json::parse_event_t::key &&
-                    !seen_keys.insert(parsed.get<std::string>()).second && duplicate.empty()) {
-                    duplicate = parsed.get<std::string>();
-                }
-                return true;
-            });
-    } catch (const nlohmann::json::exception& e) {
-        throw fail(std::string("header is not valid JSON (") + e.what() + ")", kCorrupt);
+        header = parse_json_strict(file.substr(8, n), "header");
+    } catch (const std::runtime_error& e) {
+        throw fail(e.what(), kCorrupt);
     }
     if (!header.is_object()) {
         throw fail(std::string("header is a JSON ") + header.type_name() + ", not an object", kCorrupt);
     }
-    if (!duplicate.empty()) throw fail("header names '" + duplicate + "' twice", kCorrupt);
 
     // 3. each entry
     auto as_offset = [](const nlohmann::json& j, uint64_t* out) {
@@ -344,15 +335,8 @@ StFile parse_safetensors(const std::string& file, const std::string& name, StMet
 }
 
 StFile load_safetensors(const std::string& path, StMetadata* metadata) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) {
-        throw std::runtime_error("load_safetensors: cannot open '" + path +
-                                 "'. HINT: check the path; checkpoints are model.safetensors in a run folder.");
-    }
-    std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    if (f.bad()) {
-        throw std::runtime_error("load_safetensors: read error on '" + path + "'. HINT: check the disk.");
-    }
+    // a directory in place of the file, or a file over 16 GiB, is an error naming it
+    const std::string bytes = read_file_checked(path, uint64_t(16) << 30, "check the path; checkpoints are model.safetensors in a run folder");
     return parse_safetensors(bytes, path, metadata);
 }
 

@@ -2,6 +2,8 @@
 // See model/tokenizer.h for the id layout, the chunk rules and the file format.
 #include "model/tokenizer.h"
 
+#include "model/io.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -434,11 +436,13 @@ void Tokenizer::save(const std::string& path) const {
 }
 
 Tokenizer Tokenizer::load(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) {
-        throw std::runtime_error("Tokenizer::load: cannot open '" + path +
-                                 "'. HINT: train one first (it is written by the tokenizer stage).");
+    std::string text;
+    try {
+        text = read_file_checked(path, uint64_t(64) << 20, "train one first (it is written by the tokenizer stage)");
+    } catch (const std::runtime_error& e) {
+        throw std::runtime_error(std::string("Tokenizer::load: ") + e.what());
     }
+    std::istringstream f(text);
     int line_no = 0;
     std::string line;
     auto fail = [&](const std::string& what) -> std::runtime_error {
@@ -468,6 +472,13 @@ Tokenizer Tokenizer::load(const std::string& path) {
         }
         if (n < 0 || n > 100000000 || prefix.size() + used != line.size()) {
             throw fail("expected '" + word + " <count>', got " + escape_bytes(line));
+        }
+        // each entry is a line of at least 2 bytes: a count the rest of the file cannot hold
+        // is refused before anything is allocated for it
+        const long long left = static_cast<long long>(text.size()) - static_cast<long long>(f.tellg());
+        if (n > left / 2) {
+            throw fail("'" + word + " " + std::to_string(n) + "' but only " + std::to_string(left) +
+                       " bytes follow (the file is truncated or the count corrupt)");
         }
         return (size_t)n;
     };

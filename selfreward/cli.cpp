@@ -12,6 +12,7 @@
 
 #include "model/checkpoint.h"
 #include "model/cli_common.h"
+#include "model/io.h"
 #include "data/textutil.h"
 #include "data/world.h"
 #include "selfreward/gap.h"
@@ -42,7 +43,7 @@ static RunConfig config_from(const cxxopts::ParseResult& a, const std::string& d
 }
 
 static Run open_run(const cxxopts::ParseResult& a) {
-    set_num_threads(a["threads"].as<int>());
+    apply_threads_flag(a, "sr");
     apply_device_flag(a);
     const std::string dir = a["run"].as<std::string>();
     if (a.count("fresh")) {
@@ -130,10 +131,9 @@ int cmd_experiment(int argc, char** argv) {
     add_device_flag(o);
     cxxopts::ParseResult a;
     if (!parse_flags(o, argc, argv, &a)) return 0;
-    set_num_threads(a["threads"].as<int>());
+    const int seeds = flag_in<int>(a, "sr experiment", "seeds", 1, 1000);
+    apply_threads_flag(a, "sr experiment");
     apply_device_flag(a);
-    const int seeds = a["seeds"].as<int>();
-    if (seeds < 1) throw std::runtime_error("sr experiment: --seeds must be at least 1");
     const std::string out = a["out"].as<std::string>();
     std::vector<json> reports;
     for (int s = 1; s <= seeds; s++) {
@@ -232,9 +232,8 @@ int cmd_ablate(int argc, char** argv) {
         "threads", "threads (0 = all cores)", cxxopts::value<int>()->default_value("0"));
     cxxopts::ParseResult a;
     if (!parse_flags(o, argc, argv, &a)) return 0;
-    set_num_threads(a["threads"].as<int>());
-    const int seeds = a["seeds"].as<int>();
-    if (seeds < 1) throw std::runtime_error("sr ablate: --seeds must be at least 1");
+    const int seeds = flag_in<int>(a, "sr ablate", "seeds", 1, 1000);
+    apply_threads_flag(a, "sr ablate");
     const std::string out = a["out"].as<std::string>();
     const RunConfig ours = run_preset(a["preset"].as<std::string>());
     std::vector<std::pair<std::string, RunConfig>> variants = {{"ours", ours}, {"paper", paper_recipe(ours)}};
@@ -275,7 +274,7 @@ int cmd_ablate(int argc, char** argv) {
             for (const std::string m : {"M1", "M2", "M3", "M2_oracle"}) {
                 const std::string cache = dir + "/eval/" + m + ".json";
                 if (!file_exists(cache)) continue;
-                const json e = json::parse(read_file(cache));
+                const json e = read_json_file(cache);
                 for (const json& x : e["dev_if_scores"]) dev[m].push_back(x.get<double>());
             }
             if (!rep["rounds"].empty()) {
@@ -352,16 +351,15 @@ int cmd_gap(int argc, char** argv) {
     cxxopts::ParseResult a;
     if (!parse_flags(o, argc, argv, &a)) return 0;
     if (!a.count("model")) throw std::runtime_error("sr gap: --model DIR is required. HINT: e.g. --model runs/default/M1 --world runs/default/world");
-    set_num_threads(a["threads"].as<int>());
     const std::string set = a["set"].as<std::string>();
     if (set != "dev" && set != "test") throw std::runtime_error("sr gap: --set must be dev or test");
-    const int n = a["n"].as<int>();
-    if (n < 2 || n > 64) throw std::runtime_error("sr gap: -n must be in 2..64 (pairs need two samples)");
-    const double temp = a["temperature"].as<double>();
-    if (!(temp > 0) || temp > 5) throw std::runtime_error("sr gap: --temperature must be in (0, 5]");
+    const int n = flag_in<int>(a, "sr gap", "n", 2, 64, false, "pairs need two samples");
+    const double temp = flag_in<double>(a, "sr gap", "temperature", 0.0, 5.0, true);
+    const int limit = flag_in<int>(a, "sr gap", "limit", 0, 1000000, false, "0 = all");
+    apply_threads_flag(a, "sr gap");
     const std::string world = a["world"].as<std::string>();
     auto rows = data::load_heldout_if(world + (set == "dev" ? "/dev_if.jsonl" : "/heldout_if.jsonl"));
-    if (a["limit"].as<int>() > 0 && static_cast<int>(rows.size()) > a["limit"].as<int>()) rows.resize(a["limit"].as<int>());
+    if (limit > 0 && static_cast<int>(rows.size()) > limit) rows.resize(limit);
     std::vector<std::string> prompts;
     for (const auto& r : rows) prompts.push_back(r.prompt);
     GapOptions g;

@@ -42,15 +42,23 @@ int cmd_pretrain(int argc, char** argv) {
     cxxopts::ParseResult a;
     if (!parse_flags(o, argc, argv, &a)) return 0;
     require_flag(a, "sr pretrain", "out");
-    set_num_threads(a["threads"].as<int>());
+    const char* cmd = "sr pretrain";
+    // every range is checked before any work: 0 means "the preset's" where the help says so
+    const int steps = flag_in<int>(a, cmd, "steps", 0, 10000000, false, "0 = the preset's");
+    const int batch = flag_in<int>(a, cmd, "batch", 0, 4096, false, "0 = the preset's");
+    const int context = flag_in<int>(a, cmd, "context", 0, kMaxPositions, false, "0 = the preset's");
+    const double lr = flag_in<double>(a, cmd, "lr", 0.0, 1.0, false, "0 = the preset's");
+    const int log_every = flag_in<int>(a, cmd, "log-every", 1, 10000000);
+    const int checkpoint_every = flag_in<int>(a, cmd, "checkpoint-every", 0, 10000000, false, "0 = only at the end");
+    apply_threads_flag(a, cmd);
     apply_device_flag(a);
     const std::string preset = a["preset"].as<std::string>(), out = a["out"].as<std::string>();
     GPTConfig cfg = preset_config(preset);
     TrainPreset tp = preset_train(preset);
-    if (a["steps"].as<int>() > 0) tp.steps = a["steps"].as<int>();
-    if (a["batch"].as<int>() > 0) tp.batch = a["batch"].as<int>();
-    if (a["lr"].as<double>() > 0) tp.lr = a["lr"].as<double>();
-    if (a["context"].as<int>() > 0) cfg.n_positions = a["context"].as<int>();
+    if (steps > 0) tp.steps = steps;
+    if (batch > 0) tp.batch = batch;
+    if (lr > 0) tp.lr = lr;
+    if (context > 0) cfg.n_positions = context;
     const uint64_t seed = a["seed"].as<uint64_t>();
 
     PretrainOptions po;
@@ -59,8 +67,8 @@ int cmd_pretrain(int argc, char** argv) {
     po.out_dir = out;
     po.config = cfg;
     po.steps = tp.steps, po.batch = tp.batch, po.warmup = tp.warmup, po.lr = tp.lr;
-    po.log_every = a["log-every"].as<int>();
-    po.checkpoint_every = a["checkpoint-every"].as<int>();
+    po.log_every = log_every;
+    po.checkpoint_every = checkpoint_every;
     po.seed = seed;
     po.fresh = a.count("fresh") > 0;
     const TrainResult r = pretrain(po);
@@ -83,20 +91,28 @@ int cmd_sample(int argc, char** argv) {
     if (!parse_flags(o, argc, argv, &a)) return 0;
     require_flag(a, "sr sample", "model");
     require_flag(a, "sr sample", "prompt");
-    set_num_threads(a["threads"].as<int>());
+    const char* cmd = "sr sample";
+    SampleOptions so;
+    const int n = flag_in<int>(a, cmd, "n", 1, 256);
+    so.temperature = flag_in<double>(a, cmd, "temperature", 0.0, 100.0, false, "0 = greedy");
+    so.top_k = flag_in<int>(a, cmd, "top-k", 0, kMaxVocab, false, "0 = off");
+    so.top_p = flag_in<double>(a, cmd, "top-p", 0.0, 1.0, true, "1 = off");
+    so.max_new_tokens = flag_in<int>(a, cmd, "max-new-tokens", 1, kMaxPositions);
+    apply_threads_flag(a, cmd);
     apply_device_flag(a);
     Tokenizer tok;
     const GPT model = load_model(a["model"].as<std::string>(), &tok);
     const bool chat = a.count("chat") > 0;
     const std::string text = chat ? data::chat_prompt(a["prompt"].as<std::string>()) : a["prompt"].as<std::string>();
-    SampleOptions so;
-    so.temperature = a["temperature"].as<double>();
-    so.top_k = a["top-k"].as<int>();
-    so.top_p = a["top-p"].as<double>();
-    so.max_new_tokens = a["max-new-tokens"].as<int>();
     so.stop_ids = {tok.special_id(data::kEndToken), tok.special_id(data::kEndOfTextToken)};
     Rng rng(a["seed"].as<uint64_t>());
-    const std::vector<std::vector<int>> prompts(a["n"].as<int>(), tok.encode(text));
+    const std::vector<int> ids = tok.encode(text);
+    const int T = model.config().n_positions;
+    if (ids.empty()) throw std::runtime_error("sr sample: --prompt is empty. HINT: give the model some text to continue");
+    if (static_cast<int>(ids.size()) >= T)  // generate() keeps the last T-1 tokens: say so
+        std::fprintf(stderr, "sr sample: warning: the prompt is %zu tokens, longer than the model's context of %d: only its last %d tokens are used\n",
+                     ids.size(), T, T - 1);
+    const std::vector<std::vector<int>> prompts(n, ids);
     for (const Generation& g : generate(model, prompts, so, rng)) {
         std::printf("%s%s\n", text.c_str(), tok.decode(g.tokens).c_str());
         std::printf("----\n");
@@ -113,7 +129,7 @@ int cmd_score(int argc, char** argv) {
     if (!parse_flags(o, argc, argv, &a)) return 0;
     require_flag(a, "sr score", "model");
     require_flag(a, "sr score", "text");
-    set_num_threads(a["threads"].as<int>());
+    apply_threads_flag(a, "sr score");
     apply_device_flag(a);
     Tokenizer tok;
     const GPT model = load_model(a["model"].as<std::string>(), &tok);

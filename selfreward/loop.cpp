@@ -1,6 +1,9 @@
 // selfreward/loop.cpp: the stages of the Self-Rewarding loop over one run folder.
 #include "selfreward/loop.h"
 
+#include "model/io.h"
+#include "selfreward/round_files.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -86,12 +89,44 @@ json run_config_to_json(const RunConfig& c) {
 }
 
 // Reads every field present in j into c (unknown fields are an error: a typo must not pass).
+// The range of every numeric setting: a preset file cannot ask for a negative batch, a
+// temperature of -1 or 10^6 layers (each is an error naming the field and its range).
+struct SettingRange {
+    const char* field;
+    double lo, hi;
+    bool integer;
+};
+static const std::vector<SettingRange>& setting_ranges() {
+    static const std::vector<SettingRange> list = {
+        {"vocab_size", 257, 1 << 20, true}, {"n_embd", 1, 16384, true}, {"n_layer", 1, 256, true}, {"n_head", 1, 16384, true},
+        {"context", 8, 4096, true}, {"pretrain_steps", 0, 1e7, true}, {"pretrain_batch", 1, 4096, true}, {"pretrain_lr", 0, 1, false},
+        {"sft_steps", 0, 1e7, true}, {"sft_batch", 1, 4096, true}, {"sft_lr", 0, 1, false}, {"sft_replay_docs", 0, 1e6, true},
+        {"sft_ift_repeat", 1, 100, true}, {"eft_policy_samples", 0, 100, true}, {"eft_policy_cap", 0, 1e6, true},
+        {"instruct_attempts", 0, 1e6, true}, {"instruct_max_prompts", 0, 1e6, true}, {"instruct_temperature", 0, 10, false},
+        {"instruct_top_p", 0, 1, false}, {"prompt_min_chars", 0, 1e5, true}, {"prompt_max_chars", 0, 1e5, true}, {"max_rouge", 0, 1, false},
+        {"candidates", 1, 64, true}, {"candidate_temperature", 0, 10, false}, {"candidate_top_p", 0, 1, false},
+        {"max_response_tokens", 1, 4096, true}, {"judge_samples", 1, 64, true}, {"judge_temperature", 0, 10, false},
+        {"judge_top_p", 0, 1, false}, {"max_judgement_tokens", 1, 4096, true}, {"pair_min_margin", 0, 5, false}, {"beta", 0, 1e3, false},
+        {"dpo_lr", 0, 1, false}, {"dpo_epochs", 0, 1000, true}, {"dpo_batch", 1, 4096, true}, {"dpo_nll_weight", 0, 1e3, false},
+        {"rounds", 1, 20, true}, {"eval_rm_samples", 1, 64, true}, {"gap_samples", 2, 64, true}, {"eval_if_limit", 0, 1e6, true},
+        {"eval_rm_limit", 0, 1e6, true}};
+    return list;
+}
+
 static void apply_json(RunConfig& c, const json& j, const std::string& where) {
+    if (!j.is_object()) fail("run preset", where + ": must be a JSON object of RunConfig fields. HINT: see `./sr loop --print-config`");
     const json known = run_config_to_json(c);
     for (auto it = j.begin(); it != j.end(); ++it)
         if (!known.contains(it.key())) fail("run preset", where + ": unknown field '" + it.key() + "'. HINT: see `./sr loop --print-config`");
     json merged = known;
     merged.update(j);
+    for (const SettingRange& r : setting_ranges()) {
+        if (r.integer) field_int(merged, r.field, where, static_cast<int64_t>(r.lo), static_cast<int64_t>(r.hi));
+        else field_number(merged, r.field, where, r.lo, r.hi);
+    }
+    for (const char* f : {"preset", "world", "world_dir", "judge_mode"}) require_field(merged, f, JsonType::String, where);
+    for (const char* f : {"pair_merge_identical", "ablations"}) require_field(merged, f, JsonType::Bool, where);
+    require_field(merged, "seed", JsonType::Integer, where);
     try {
         c.preset = merged["preset"].get<std::string>();
         c.seed = merged["seed"].get<uint64_t>();
@@ -180,12 +215,7 @@ RunConfig run_preset(const std::string& name) {
         return c;
     }
     if (!file_exists(name)) fail("run preset", "'" + name + "' is neither a preset (quick, default) nor a file. HINT: --preset quick");
-    json j;
-    try {
-        j = json::parse(read_file(name));
-    } catch (const json::exception& e) {
-        fail("run preset", name + ": not valid JSON (" + std::string(e.what()) + ")");
-    }
+    const json j = read_json_file(name);
     if (!j.is_object()) fail("run preset", name + ": must be a JSON object of RunConfig fields");
     apply_json(c, j, name);
     return c;
@@ -212,7 +242,7 @@ Run::Run(std::string dir, RunConfig config, Narrator narrator) : dir_(std::move(
     if (file_exists(cfg_path)) {
         // an older config.json lacks newer fields: read it like a preset file (defaults filled in)
         RunConfig before_cfg;
-        apply_json(before_cfg, json::parse(read_file(cfg_path)), cfg_path);
+        apply_json(before_cfg, read_json_file(cfg_path), cfg_path);
         if (run_config_to_json(before_cfg) != now)
             fail("run", dir_ + " was started with a different configuration. HINT: pass --fresh to start over, or use another --name");
     } else {
@@ -229,7 +259,9 @@ void Run::mark_done(const std::string& stage, const json& info) { write_file_ato
 
 json Run::stage_info(const std::string& stage) const {
     if (!done(stage)) return json::object();
-    return json::parse(read_file(dir_ + "/.done/" + stage));
+    const json j = read_json_file(dir_ + "/.done/" + stage);
+    if (!j.is_object()) fail("run", dir_ + "/.done/" + stage + ": must be a JSON object. HINT: delete it to run the stage again");
+    return j;
 }
 
 uint64_t Run::seed_for(const std::string& stage, int round) const {
@@ -247,7 +279,7 @@ void Run::timed(const std::string& stage, const std::function<void()>& fn) {
     const auto t0 = std::chrono::steady_clock::now();
     fn();
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    json info = file_exists(dir_ + "/.done/" + stage + ".info") ? json::parse(read_file(dir_ + "/.done/" + stage + ".info")) : json::object();
+    json info = file_exists(dir_ + "/.done/" + stage + ".info") ? read_json_file(dir_ + "/.done/" + stage + ".info") : json::object();
     info["seconds"] = s;
     mark_done(stage, info);
     std::remove((dir_ + "/.done/" + stage + ".info").c_str());
@@ -259,22 +291,10 @@ static void write_jsonl(const std::string& path, const std::vector<json>& rows) 
     write_file_atomic(path, text);
 }
 
+// Every row checked against its round file's schema (selfreward/round_files.h).
 static std::vector<json> read_jsonl(const std::string& path) {
-    std::vector<json> rows;
-    std::ifstream in(path);
-    if (!in) fail("run", "cannot read " + path + ". HINT: run the stage that writes it first (or ./sr loop)");
-    std::string line;
-    int n = 0;
-    while (std::getline(in, line)) {
-        n++;
-        if (line.empty()) continue;
-        try {
-            rows.push_back(json::parse(line));
-        } catch (const json::exception& e) {
-            fail("run", path + ":" + std::to_string(n) + ": not valid JSON (" + e.what() + ")");
-        }
-    }
-    return rows;
+    if (!file_exists(path)) fail("run", "cannot read " + path + ". HINT: run the stage that writes it first (or ./sr loop)");
+    return read_round_jsonl(path);
 }
 
 static std::string clip(const std::string& s, size_t n = 90) {
@@ -714,7 +734,7 @@ json Run::evaluate_model(const std::string& name, const std::vector<data::Heldou
                          const std::vector<data::HeldoutRm>& rms) {
     const std::string cache = dir_ + "/eval/" + name + ".json";
     json e;
-    if (file_exists(cache)) e = json::parse(read_file(cache));
+    if (file_exists(cache)) e = read_json_file(cache);
     if (!e.contains("dev_if") || !e.contains("if_scores")) {
         LM lm = load_lm(model_dir(name));
         const IfEval ie = eval_instruction_following(lm, ifs, cfg_.max_response_tokens);
@@ -746,7 +766,7 @@ json Run::model_gap(const std::string& name, const std::vector<data::HeldoutIf>&
         for (const auto& d : devs) prompts.push_back(d.prompt);
         write_file_atomic(cache, gap_to_json(compute_gap(measure_gap(load_lm(model_dir(name)), prompts, g))).dump() + "\n");
     }
-    return json::parse(read_file(cache));
+    return read_json_file(cache);
 }
 
 // Head-to-head on the test prompts, and paired differences with intervals on the dev prompts.

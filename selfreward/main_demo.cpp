@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
         sr::add_device_flag(o);
         cxxopts::ParseResult a;
         if (!sr::parse_flags(o, argc, argv, &a)) return 0;
-        sr::set_num_threads(a["threads"].as<int>());
+        sr::apply_threads_flag(a, "sr_demo");
         sr::apply_device_flag(a);
         const std::string preset = a["preset"].as<std::string>();
         sr::RunConfig cfg = sr::run_preset(preset);

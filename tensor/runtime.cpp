@@ -74,9 +74,8 @@ std::string banner(const std::string& program) {
     return s;
 }
 
-void print_banner(const std::string& program) {
-    std::printf("%s\n", banner(program).c_str());
-    std::fflush(stdout);
-}
+// On stderr: standard output carries only a program's results (sr score's JSON, sr_bench's JSON
+// lines, sr world --stats), so it can be piped into another program.
+void print_banner(const std::string& program) { std::fprintf(stderr, "%s\n", banner(program).c_str()); }
 
 }  // namespace sr

@@ -205,7 +205,7 @@ TEST_CASE("safetensors: bad files are clear errors", "[safetensors]") {
         const std::string meta = "{\"__metadata__\":{\"n\":3}," + ok_header.substr(1);
         REQUIRE_THAT(load_error("meta", hand_made(meta, 8)), Catch::Contains("not a string"));
         const std::string dup = "{\"w\":" + ok_entry + ",\"w\":" + ok_entry + "}";
-        REQUIRE_THAT(load_error("dup", hand_made(dup, 8)), Catch::Contains("names 'w' twice"));
+        REQUIRE_THAT(load_error("dup", hand_made(dup, 8)), Catch::Contains("\"w\" appears twice"));
     }
     SECTION("missing file") {
         REQUIRE_THROWS_WITH(load_safetensors("/tmp/sr_no_such_file.safetensors"),
