@@ -185,7 +185,7 @@ TEST_CASE("loaders name the file and line of bad input", "[data][world]") {
     };
     write_file(path, good + good);
     CHECK(load_ift(path).size() == 2);
-    expect_error(good + "{\"prompt\": \"x\", \n", "malformed JSON");
+    expect_error(good + "{\"prompt\": \"x\", \n", "not valid JSON");
     expect_error(good + "{\"prompt\":\"x\",\"family\":\"reverse\"}\n", "missing field \"response\"");
     expect_error(good + "{\"prompt\":1,\"response\":\"tac\",\"family\":\"reverse\"}\n", "must be a string");
     expect_error(good + "{\"prompt\":\"\xff\",\"response\":\"tac\",\"family\":\"reverse\"}\n", "invalid UTF-8");

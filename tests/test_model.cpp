@@ -353,9 +353,13 @@ TEST_CASE("a checkpoint that does not match its config is a clear error", "[mode
     save_model(dir, GPT(micro(), 6), byte_tokenizer());
     // Rewrite config.json with a different width: every matrix now has the wrong shape.
     std::string cfg = read_file(dir + "/config.json");
-    cfg.replace(cfg.find("\"n_embd\": 16"), 12, "\"n_embd\": 32");
+    cfg.replace(cfg.find("\"n_embd\": 16"), 12, "\"n_embd\": 8");
     write_file_atomic(dir + "/config.json", cfg);
     REQUIRE_THROWS_WITH(load_model(dir), Catch::Contains("has shape") && Catch::Contains("config.json implies"));
+    // Wider than the weights: refused before the model is built (the file bounds what we allocate)
+    cfg.replace(cfg.find("\"n_embd\": 8"), 11, "\"n_embd\": 32");
+    write_file_atomic(dir + "/config.json", cfg);
+    REQUIRE_THROWS_WITH(load_model(dir), Catch::Contains("config.json describes") && Catch::Contains("model.safetensors holds"));
     REQUIRE_THROWS_WITH(load_model("/tmp/sr_no_such_model"), Catch::Contains("HINT"));
 }
 
