@@ -17,6 +17,7 @@
 #include "data/world.h"
 #include "selfreward/gap.h"
 #include "selfreward/loop.h"
+#include "selfreward/round_files.h"
 #include "selfreward/svg.h"
 #include "selfreward/stats.h"
 #include "tensor/runtime.h"
@@ -274,7 +275,7 @@ int cmd_ablate(int argc, char** argv) {
             for (const std::string m : {"M1", "M2", "M3", "M2_oracle"}) {
                 const std::string cache = dir + "/eval/" + m + ".json";
                 if (!file_exists(cache)) continue;
-                const json e = read_json_file(cache);
+                const json e = read_eval_cache(cache);
                 for (const json& x : e["dev_if_scores"]) dev[m].push_back(x.get<double>());
             }
             if (!rep["rounds"].empty()) {

@@ -280,6 +280,7 @@ void Run::timed(const std::string& stage, const std::function<void()>& fn) {
     fn();
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     json info = file_exists(dir_ + "/.done/" + stage + ".info") ? read_json_file(dir_ + "/.done/" + stage + ".info") : json::object();
+    if (!info.is_object()) info = json::object();  // a damaged note: the seconds are what matters
     info["seconds"] = s;
     mark_done(stage, info);
     std::remove((dir_ + "/.done/" + stage + ".info").c_str());
@@ -734,7 +735,11 @@ json Run::evaluate_model(const std::string& name, const std::vector<data::Heldou
                          const std::vector<data::HeldoutRm>& rms) {
     const std::string cache = dir_ + "/eval/" + name + ".json";
     json e;
-    if (file_exists(cache)) e = read_json_file(cache);
+    if (file_exists(cache)) {
+        e = read_json_file(cache);
+        // a current cache: every field used below is checked (an older one is recomputed)
+        if (e.is_object() && e.contains("dev_if") && e.contains("if_scores")) e = read_eval_cache(cache);
+    }
     if (!e.contains("dev_if") || !e.contains("if_scores")) {
         LM lm = load_lm(model_dir(name));
         const IfEval ie = eval_instruction_following(lm, ifs, cfg_.max_response_tokens);
@@ -766,7 +771,7 @@ json Run::model_gap(const std::string& name, const std::vector<data::HeldoutIf>&
         for (const auto& d : devs) prompts.push_back(d.prompt);
         write_file_atomic(cache, gap_to_json(compute_gap(measure_gap(load_lm(model_dir(name)), prompts, g))).dump() + "\n");
     }
-    return read_json_file(cache);
+    return read_gap_cache(cache);
 }
 
 // Head-to-head on the test prompts, and paired differences with intervals on the dev prompts.

@@ -71,4 +71,46 @@ std::vector<json> read_round_jsonl(const std::string& path) {
     return rows;
 }
 
+// ---------------------------------------------------------------------------------------------
+
+static void numbers_or_null(const json& obj, const std::vector<const char*>& fields, const std::string& where) {
+    for (const char* f : fields) require_field(obj, f, JsonType::NumberOrNull, where);
+}
+
+json read_eval_cache(const std::string& path) {
+    const json e = read_json_file(path);
+    try {
+        if (!e.is_object()) throw std::runtime_error(path + ": not a JSON object");
+        numbers_or_null(require_field(e, "if", JsonType::Object, path), {"oracle_mean", "exact_pct", "mean_len", "finished_pct"}, path + ": if");
+        numbers_or_null(require_field(e, "rm", JsonType::Object, path),
+                        {"pairwise_acc", "five_best_pct", "exact_match_pct", "spearman", "kendall_tau", "parse_fail_pct"}, path + ": rm");
+        numbers_or_null(require_field(e, "dev_if", JsonType::Object, path), {"oracle_mean", "exact_pct", "prompts"}, path + ": dev_if");
+        for (const char* f : {"if_scores", "dev_if_scores"}) {
+            const json& a = require_field(e, f, JsonType::Array, path);
+            for (size_t i = 0; i < a.size(); i++) require_element(a, i, JsonType::Number, path + ": " + f);
+        }
+    } catch (const std::runtime_error& err) {
+        throw std::runtime_error(std::string(err.what()) + ". HINT: delete " + path + " to evaluate the model again");
+    }
+    return e;
+}
+
+json read_gap_cache(const std::string& path) {
+    const json g = read_json_file(path);
+    try {
+        if (!g.is_array() || g.empty()) throw std::runtime_error(path + ": must be a non-empty JSON array of rows");
+        for (size_t i = 0; i < g.size(); i++) {
+            const std::string at = path + "[" + std::to_string(i) + "]";
+            require_element(g, i, JsonType::Object, path);
+            require_field(g[i], "family", JsonType::String, at);
+            numbers_or_null(g[i], {"prompts", "mean", "greedy", "judge_pick", "oracle_best", "mean_exact", "greedy_exact", "pick_exact", "best_exact",
+                                   "gap", "gap_lo", "gap_hi", "judge_pairs", "judge_acc", "judge_tie_pct", "identical_pct"},
+                            at);
+        }
+    } catch (const std::runtime_error& err) {
+        throw std::runtime_error(std::string(err.what()) + ". HINT: delete " + path + " to measure the gap again");
+    }
+    return g;
+}
+
 }  // namespace sr

@@ -21,4 +21,9 @@ std::vector<nlohmann::json> read_round_jsonl(const std::string& path);
 // The check of one row (where = "file:line"); exposed for the tests.
 void check_round_row(const std::string& kind, const nlohmann::json& row, const std::string& where);
 
+// A run's evaluation caches, eval/<model>.json and eval/<model>_gap.json: read back and checked
+// like the round files (a damaged cache is an error naming it, with the HINT to delete it).
+nlohmann::json read_eval_cache(const std::string& path);
+nlohmann::json read_gap_cache(const std::string& path);
+
 }  // namespace sr

@@ -8,7 +8,7 @@
 // few seconds). The long mode runs one reader (or all) for a number of seconds per reader:
 //   SR_FUZZ_SECONDS=600 SR_FUZZ_READER=safetensors ./sr_tests "[fuzz]"
 // (readers: safetensors, model, config, tokenizer, world_ift, world_eft, world_heldout_rm,
-// world_manifest, round_prompts, round_candidates, round_judgements, round_pairs; SR_FUZZ_SEED
+// world_manifest, round_prompts, round_candidates, round_judgements, round_pairs, eval_cache; SR_FUZZ_SEED
 // picks another seed). It prints iterations and findings; a crash leaves the file that caused
 // it at the path it prints.
 #include <sys/stat.h>
@@ -244,6 +244,13 @@ std::vector<Reader> make_readers() {
                           run.pairs(1);
                       }});
         rs.push_back({"round_pairs", r1 + "/pairs.jsonl", pairs, [r1] { read_round_jsonl(r1 + "/pairs.jsonl"); }});
+        // the evaluation cache of a model (sr eval reads it back instead of evaluating again)
+        const json eval = {{"if", {{"oracle_mean", 2.5}, {"exact_pct", 40.0}, {"mean_len", 9.5}, {"finished_pct", 100.0}}},
+                           {"rm", {{"pairwise_acc", 55.0}, {"five_best_pct", nullptr}, {"exact_match_pct", 10.0}, {"spearman", 0.1},
+                                   {"kendall_tau", 0.05}, {"parse_fail_pct", 3.0}}},
+                           {"if_scores", {5, 0, 3}}, {"if_responses", {"a", "b", "c"}},
+                           {"dev_if", {{"oracle_mean", 2.0}, {"exact_pct", 33.3}, {"prompts", 3}}}, {"dev_if_scores", {1, 5, 0}}};
+        rs.push_back({"eval_cache", dir + "/M1.json", eval.dump(), [dir] { read_eval_cache(dir + "/M1.json"); }});
     }
     for (const Reader& r : rs) {  // each reader reads its valid file
         INFO(r.name);
@@ -256,7 +263,8 @@ std::vector<Reader> make_readers() {
 // One case: the reader on `bytes` (or on a directory in place of the file). Returns "" when it
 // read the file or threw std::runtime_error naming the file, else what went wrong.
 std::string try_case(const Reader& r, const std::string& bytes, bool directory, bool* threw) {
-    std::system(("rm -rf '" + r.file + "'").c_str());
+    ::unlink(r.file.c_str());  // the file, or the empty directory of the case before
+    ::rmdir(r.file.c_str());
     if (directory) ::mkdir(r.file.c_str(), 0755);
     else write_bytes(r.file, bytes);
     std::string finding;

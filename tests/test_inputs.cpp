@@ -117,6 +117,16 @@ TEST_CASE("round files: a row without a field, or judged shorter than candidates
     REQUIRE_THROWS_WITH(pairs_stage(), Contains("judgements.jsonl: is a directory"));
 }
 
+TEST_CASE("a damaged evaluation cache is an error naming it (was an assertion on a missing key)", "[inputs]") {
+    const std::string path = kDir + "/M1.json";
+    put(path, "{}");
+    REQUIRE_THROWS_WITH(read_eval_cache(path), Contains("M1.json: missing field \"if\"") && Contains("HINT: delete"));
+    put(path, "{\"if\":{\"oracle_mean\":1,\"exact_pct\":2,\"mean_len\":3,\"finished_pct\":4},\"rm\":{},\"dev_if\":{}}");
+    REQUIRE_THROWS_WITH(read_eval_cache(path), Contains("M1.json: rm: missing field \"pairwise_acc\""));
+    put(path, "[]");
+    REQUIRE_THROWS_WITH(read_gap_cache(path), Contains("M1.json: must be a non-empty JSON array"));  // .back() of it was undefined
+}
+
 TEST_CASE("header values cannot make us allocate without end", "[inputs]") {
     const std::string dir = micro_model("alloc");
     // config.json asks for 200 layers: refused before the model is built (the weights hold 1)
