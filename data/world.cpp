@@ -95,24 +95,31 @@ Preset world_preset(const std::string& dir) {
 static Preset preset_from_json(const nlohmann::json& j, const std::string& name_or_path) {
     Preset p = base_preset("default");
     try {
-        p.name = j.value("name", name_or_path);
-        p.n_ift = j.value("n_ift", p.n_ift);
-        p.n_eft = j.value("n_eft", p.n_eft);
-        p.n_heldout_if = j.value("n_heldout_if", p.n_heldout_if);
-        p.n_heldout_rm = j.value("n_heldout_rm", p.n_heldout_rm);
-        p.n_dev_if = j.value("n_dev_if", p.n_dev_if);
-        p.n_dev_rm = j.value("n_dev_rm", p.n_dev_rm);
-        p.corpus_bytes = j.value("corpus_bytes", p.corpus_bytes);
+        if (!j.is_object()) throw std::runtime_error("must be a JSON object");
+        // every number type- and range-checked before it is converted (1e300 is no int)
+        auto count = [&](const nlohmann::json& o, const char* key, long def, long hi, const std::string& where) {
+            return o.contains(key) ? static_cast<long>(field_int(o, key, where, 0, hi)) : def;
+        };
+        p.name = j.contains("name") ? field_string(j, "name", name_or_path) : name_or_path;
+        p.n_ift = (int)count(j, "n_ift", p.n_ift, 1000000, name_or_path);
+        p.n_eft = (int)count(j, "n_eft", p.n_eft, 1000000, name_or_path);
+        p.n_heldout_if = (int)count(j, "n_heldout_if", p.n_heldout_if, 1000000, name_or_path);
+        p.n_heldout_rm = (int)count(j, "n_heldout_rm", p.n_heldout_rm, 1000000, name_or_path);
+        p.n_dev_if = (int)count(j, "n_dev_if", p.n_dev_if, 1000000, name_or_path);
+        p.n_dev_rm = (int)count(j, "n_dev_rm", p.n_dev_rm, 1000000, name_or_path);
+        p.corpus_bytes = count(j, "corpus_bytes", p.corpus_bytes, 1L << 30, name_or_path);
         if (j.contains("knobs")) {
-            for (auto& [fam, kj] : j["knobs"].items()) {
+            for (auto& [fam, kj] : require_field(j, "knobs", JsonType::Object, name_or_path).items()) {
                 if (!p.knobs.count(fam)) throw std::runtime_error("unknown family '" + fam + "' in knobs");
+                const std::string where = name_or_path + ": knobs." + fam;
+                if (!kj.is_object()) throw std::runtime_error(where + " must be an object");
                 Knobs& k = p.knobs[fam];
-                k.word_min = kj.value("word_min", k.word_min);
-                k.word_max = kj.value("word_max", k.word_max);
-                k.num_max = kj.value("num_max", k.num_max);
-                k.list_min = kj.value("list_min", k.list_min);
-                k.list_max = kj.value("list_max", k.list_max);
-                k.repeat_max = kj.value("repeat_max", k.repeat_max);
+                k.word_min = (int)count(kj, "word_min", k.word_min, 64, where);
+                k.word_max = (int)count(kj, "word_max", k.word_max, 64, where);
+                k.num_max = (int)count(kj, "num_max", k.num_max, 1000000000, where);
+                k.list_min = (int)count(kj, "list_min", k.list_min, 1000, where);
+                k.list_max = (int)count(kj, "list_max", k.list_max, 1000, where);
+                k.repeat_max = (int)count(kj, "repeat_max", k.repeat_max, 1000, where);
             }
         }
     } catch (const std::exception& e) {
@@ -124,15 +131,6 @@ static Preset preset_from_json(const nlohmann::json& j, const std::string& name_
             k.list_max > 10 || k.repeat_max < 2 || k.repeat_max > 20)
             throw std::runtime_error("preset " + name_or_path + ": knobs of " + fam + " out of range. HINT: "
                                      "word_min>=2, word_max>=word_min, num_max>=1, 2<=list_min<=list_max<=10, 2<=repeat_max<=20");
-    // caps, so a preset file cannot ask for an unbounded world
-    for (const auto& [fam, k] : p.knobs)
-        if (k.word_max > 64 || k.num_max > 1000000000)
-            throw std::runtime_error("preset " + name_or_path + ": knobs of " + fam + " over the caps (word_max <= 64, num_max <= 1e9)");
-    for (int n : {p.n_ift, p.n_eft, p.n_heldout_if, p.n_heldout_rm, p.n_dev_if, p.n_dev_rm})
-        if (n < 0 || n > 1000000)
-            throw std::runtime_error("preset " + name_or_path + ": every n_* count must be in 0..1000000, got " + std::to_string(n));
-    if (p.corpus_bytes < 0 || p.corpus_bytes > (1 << 30))
-        throw std::runtime_error("preset " + name_or_path + ": corpus_bytes must be in 0..2^30");
     return p;
 }
 

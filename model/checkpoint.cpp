@@ -149,7 +149,7 @@ GPT load_model(const std::string& dir, Tokenizer* tok, long* step) {
         if (it->second.shape != p->data.shape())
             fail("load_model", path + ": tensor " + name + " has shape " + shape_str(it->second.shape) + " but config.json implies " +
                                    shape_str(p->data.shape()));
-        const std::vector<float> v = st_to_f32(it->second, name);
+        const std::vector<float> v = st_to_f32(it->second, path + ": " + name);
         for (size_t k = 0; k < v.size(); k++)
             if (!std::isfinite(v[k]))
                 fail("load_model", path + ": tensor " + name + " holds " + (std::isnan(v[k]) ? "NaN" : "Inf") + " at element " + std::to_string(k) +

@@ -8,8 +8,8 @@
 // few seconds). The long mode runs one reader (or all) for a number of seconds per reader:
 //   SR_FUZZ_SECONDS=600 SR_FUZZ_READER=safetensors ./sr_tests "[fuzz]"
 // (readers: safetensors, model, config, tokenizer, world_ift, world_eft, world_heldout_rm,
-// world_manifest, round_prompts, round_candidates, round_judgements, round_pairs, eval_cache; SR_FUZZ_SEED
-// picks another seed). It prints iterations and findings; a crash leaves the file that caused
+// world_manifest, round_prompts, round_candidates, round_judgements, round_pairs, run_config,
+// eval_cache; SR_FUZZ_SEED picks another seed). It prints iterations and findings; a crash leaves the file that caused
 // it at the path it prints.
 #include <sys/stat.h>
 #include <unistd.h>
@@ -207,7 +207,10 @@ std::vector<Reader> make_readers() {
         m["counts"]["heldout_if"] = 4;
         write_bytes(mdir + "/manifest.json", m.dump(2));
         rs.push_back({"world_manifest", mdir + "/manifest.json", read_file(mdir + "/manifest.json"),
-                      [mdir] { data::load_heldout_if(mdir + "/heldout_if.jsonl"); }});
+                      [mdir] {
+                          data::load_heldout_if(mdir + "/heldout_if.jsonl");
+                          data::world_preset(mdir);  // the world's preset, as the loop reads it
+                      }});
     }
     // a run's round files; judgements and pairs are also read by the stages that use them
     {
@@ -250,6 +253,9 @@ std::vector<Reader> make_readers() {
                                    {"kendall_tau", 0.05}, {"parse_fail_pct", 3.0}}},
                            {"if_scores", {5, 0, 3}}, {"if_responses", {"a", "b", "c"}},
                            {"dev_if", {{"oracle_mean", 2.0}, {"exact_pct", 33.3}, {"prompts", 3}}}, {"dev_if_scores", {1, 5, 0}}};
+        // a run's config.json / a --preset file
+        const std::string preset_text = run_config_to_json(run_preset("quick")).dump(2);
+        rs.push_back({"run_config", kFuzzDir + "/preset.json", preset_text, [] { run_preset(kFuzzDir + "/preset.json"); }});
         rs.push_back({"eval_cache", dir + "/M1.json", eval.dump(), [dir] { read_eval_cache(dir + "/M1.json"); }});
     }
     for (const Reader& r : rs) {  // each reader reads its valid file
