@@ -14,6 +14,7 @@
 
 #include "data/cli.h"
 #include "data/world.h"
+#include "model/bench.h"
 #include "model/checkpoint.h"
 #include "model/io.h"
 #include "model/safetensors.h"
@@ -259,6 +260,12 @@ TEST_CASE("every flag out of its range is an error naming the flag and the range
         {cmd_experiment, {"experiment", "--seeds", "0"}, "--seeds must be in [1, 1000]"},
         {cmd_ablate, {"ablate", "--seeds", "-3"}, "--seeds must be in [1, 1000]"},
         {cmd_eval, {"eval", "--run", kDir + "/never", "--threads", "999"}, "--threads must be in [0, "},
+        {bench_train, {"train", "--steps", "0"}, "sr_bench train: --steps must be in [1, 100000]"},
+        {bench_train, {"train", "--warmup", "-1"}, "sr_bench train: --warmup must be in [0, 100000]"},
+        {bench_generate, {"generate", "--batch", "0"}, "sr_bench generate: --batch must be in [1, 256]"},
+        {bench_generate, {"generate", "--new-tokens", "100000"}, "sr_bench generate: --new-tokens must be in [1, 4096]"},
+        {bench_ops, {"ops", "--repeats", "0"}, "sr_bench ops: --repeats must be in [1, 10000]"},
+        {bench_ops, {"ops", "--threads", "100000"}, "sr_bench ops: --threads must be in [0, "},
     };
     for (const Case& c : cases) {
         std::string line;
