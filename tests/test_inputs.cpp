@@ -31,7 +31,16 @@ using Catch::Contains;
 
 namespace {
 
-const std::string kDir = "/tmp/sr_inputs_" + std::to_string(::getpid());
+// A fresh folder for this process, made on first use and removed at exit.
+struct TempDir {
+    std::string path = "/tmp/sr_inputs_" + std::to_string(::getpid());
+    TempDir() { std::system(("rm -rf " + path + " && mkdir -p " + path).c_str()); }
+    ~TempDir() { std::system(("rm -rf " + path).c_str()); }
+};
+const std::string& test_dir() {
+    static const TempDir dir;
+    return dir.path;
+}
 
 void put(const std::string& path, const std::string& bytes) {
     std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -47,7 +56,7 @@ Narrator quiet() {
 
 // A micro model folder (1 layer, 8 channels) with a trained tokenizer.
 std::string micro_model(const std::string& name) {
-    const std::string dir = kDir + "/" + name;
+    const std::string dir = test_dir() + "/" + name;
     Tokenizer tok;
     tok.train("the cat sat on the mat. the dog ate the hat. " + std::string(100, 'a'), 270,
               {"<|endoftext|>", "<|user|>", "<|assistant|>", "<|end|>"});
@@ -69,17 +78,13 @@ std::string run_cmd(int (*cmd)(int, char**), std::vector<std::string> args) {
     return "";
 }
 
-struct Setup {
-    Setup() { std::system(("rm -rf " + kDir + " && mkdir -p " + kDir).c_str()); }
-};
-const Setup setup_once;
 
 }  // namespace
 
 // ---- crashes ------------------------------------------------------------------------------
 
 TEST_CASE("round files: a row without a field, or judged shorter than candidates, is an error naming file:line", "[inputs]") {
-    const std::string dir = kDir + "/run";
+    const std::string dir = test_dir() + "/run";
     std::system(("mkdir -p " + dir + "/round1").c_str());
     RunConfig cfg = run_preset("quick");
     cfg.world_dir = "data/world";
@@ -119,7 +124,7 @@ TEST_CASE("round files: a row without a field, or judged shorter than candidates
 }
 
 TEST_CASE("a damaged evaluation cache is an error naming it (was an assertion on a missing key)", "[inputs]") {
-    const std::string path = kDir + "/M1.json";
+    const std::string path = test_dir() + "/M1.json";
     put(path, "{}");
     REQUIRE_THROWS_WITH(read_eval_cache(path), Contains("M1.json: missing field \"if\"") && Contains("HINT: delete"));
     put(path, "{\"if\":{\"oracle_mean\":1,\"exact_pct\":2,\"mean_len\":3,\"finished_pct\":4},\"rm\":{},\"dev_if\":{}}");
@@ -142,21 +147,21 @@ TEST_CASE("header values cannot make us allocate without end", "[inputs]") {
     put(dir + "/config.json", c.dump());
     REQUIRE_THROWS_WITH(load_config(dir + "/config.json"), Contains("n_layer\" must be an integer"));
     // the tokenizer: a count the file cannot hold
-    put(kDir + "/tok.txt", "sr-bpe v1\nspecials 99999999\n<|endoftext|>\nmerges 0\n");
-    REQUIRE_THROWS_WITH(Tokenizer::load(kDir + "/tok.txt"), Contains("tok.txt:2") && Contains("bytes follow"));
-    put(kDir + "/tok.txt", "sr-bpe v1\nspecials 0\nmerges 99999999\n");
-    REQUIRE_THROWS_WITH(Tokenizer::load(kDir + "/tok.txt"), Contains("tok.txt:3"));
+    put(test_dir() + "/tok.txt", "sr-bpe v1\nspecials 99999999\n<|endoftext|>\nmerges 0\n");
+    REQUIRE_THROWS_WITH(Tokenizer::load(test_dir() + "/tok.txt"), Contains("tok.txt:2") && Contains("bytes follow"));
+    put(test_dir() + "/tok.txt", "sr-bpe v1\nspecials 0\nmerges 99999999\n");
+    REQUIRE_THROWS_WITH(Tokenizer::load(test_dir() + "/tok.txt"), Contains("tok.txt:3"));
     // safetensors: a header length near 2^64
     std::string st(8, '\xff');
     st += "{}";
-    put(kDir + "/huge.safetensors", st);
-    REQUIRE_THROWS_WITH(load_safetensors(kDir + "/huge.safetensors"), Contains("huge.safetensors") && Contains("header too large"));
+    put(test_dir() + "/huge.safetensors", st);
+    REQUIRE_THROWS_WITH(load_safetensors(test_dir() + "/huge.safetensors"), Contains("huge.safetensors") && Contains("header too large"));
 }
 
 // ---- silent wrong behaviour ---------------------------------------------------------------
 
 TEST_CASE("a directory in place of a data file is an error, not an empty file", "[inputs]") {
-    const std::string d = kDir + "/dirs";
+    const std::string d = test_dir() + "/dirs";
     std::system(("mkdir -p " + d + "/seed_ift.jsonl " + d + "/corpus.txt " + d + "/config.json " + d + "/model.safetensors").c_str());
     REQUIRE_THROWS_WITH(data::load_ift(d + "/seed_ift.jsonl"), Contains("seed_ift.jsonl: is a directory"));
     REQUIRE_THROWS_WITH(data::load_corpus(d + "/corpus.txt"), Contains("corpus.txt: is a directory"));
@@ -166,7 +171,7 @@ TEST_CASE("a directory in place of a data file is an error, not an empty file", 
 }
 
 TEST_CASE("world JSONL: counts and families are checked against manifest.json", "[inputs]") {
-    const std::string d = kDir + "/world";
+    const std::string d = test_dir() + "/world";
     std::system(("mkdir -p " + d + " && cp data/world/heldout_if.jsonl data/world/manifest.json " + d + "/").c_str());
     REQUIRE(data::load_heldout_if(d + "/heldout_if.jsonl").size() == 256);
     // truncated at a line boundary: the count no longer matches
@@ -205,12 +210,12 @@ TEST_CASE("duplicate JSON keys are refused at every depth, with the file named",
     const std::string dir = micro_model("dup");
     put(dir + "/config.json", "{\"vocab_size\":270,\"n_positions\":16,\"n_embd\":8,\"n_layer\":1,\"n_head\":2,\"n_layer\":3}");
     REQUIRE_THROWS_WITH(load_config(dir + "/config.json"), Contains("config.json") && Contains("\"n_layer\" appears twice"));
-    put(kDir + "/preset.json", "{\"beta\":0.1,\"beta\":0.2}");
-    REQUIRE_THROWS_WITH(run_preset(kDir + "/preset.json"), Contains("preset.json") && Contains("appears twice"));
-    put(kDir + "/preset.json", "{\"n_layer\":100000}");
-    REQUIRE_THROWS_WITH(run_preset(kDir + "/preset.json"), Contains("preset.json") && Contains("n_layer") && Contains("outside 1..256"));
-    put(kDir + "/preset.json", "{\"pretrain_batch\":-1}");
-    REQUIRE_THROWS_WITH(run_preset(kDir + "/preset.json"), Contains("pretrain_batch"));
+    put(test_dir() + "/preset.json", "{\"beta\":0.1,\"beta\":0.2}");
+    REQUIRE_THROWS_WITH(run_preset(test_dir() + "/preset.json"), Contains("preset.json") && Contains("appears twice"));
+    put(test_dir() + "/preset.json", "{\"n_layer\":100000}");
+    REQUIRE_THROWS_WITH(run_preset(test_dir() + "/preset.json"), Contains("preset.json") && Contains("n_layer") && Contains("outside 1..256"));
+    put(test_dir() + "/preset.json", "{\"pretrain_batch\":-1}");
+    REQUIRE_THROWS_WITH(run_preset(test_dir() + "/preset.json"), Contains("pretrain_batch"));
     // safetensors: a key twice inside __metadata__ (was accepted: only the top level was checked)
     StFile f;
     f["w"] = st_from_f32({1, 2}, {2});
@@ -234,7 +239,7 @@ TEST_CASE("every flag out of its range is an error naming the flag and the range
         std::vector<std::string> args;
         std::string expect;
     };
-    const std::string out = kDir + "/pretrain_out";
+    const std::string out = test_dir() + "/pretrain_out";
     const std::vector<Case> cases = {
         {cmd_pretrain, {"pretrain", "--out", out, "--steps", "-1"}, "--steps must be in [0, 1e+07]"},
         {cmd_pretrain, {"pretrain", "--out", out, "--batch", "-1"}, "--batch must be in [0, 4096]"},
@@ -259,7 +264,7 @@ TEST_CASE("every flag out of its range is an error naming the flag and the range
         {cmd_gap, {"gap", "--model", model, "--limit", "-2"}, "--limit must be in [0, 1e+06]"},
         {cmd_experiment, {"experiment", "--seeds", "0"}, "--seeds must be in [1, 1000]"},
         {cmd_ablate, {"ablate", "--seeds", "-3"}, "--seeds must be in [1, 1000]"},
-        {cmd_eval, {"eval", "--run", kDir + "/never", "--threads", "999"}, "--threads must be in [0, "},
+        {cmd_eval, {"eval", "--run", test_dir() + "/never", "--threads", "999"}, "--threads must be in [0, "},
         {bench_train, {"train", "--steps", "0"}, "sr_bench train: --steps must be in [1, 100000]"},
         {bench_train, {"train", "--warmup", "-1"}, "sr_bench train: --warmup must be in [0, 100000]"},
         {bench_generate, {"generate", "--batch", "0"}, "sr_bench generate: --batch must be in [1, 256]"},
