@@ -88,7 +88,6 @@ json run_config_to_json(const RunConfig& c) {
                 {"eval_rm_limit", c.eval_rm_limit}};
 }
 
-// Reads every field present in j into c (unknown fields are an error: a typo must not pass).
 // The range of every numeric setting: a preset file cannot ask for a negative batch, a
 // temperature of -1 or 10^6 layers (each is an error naming the field and its range).
 struct SettingRange {
@@ -113,6 +112,7 @@ static const std::vector<SettingRange>& setting_ranges() {
     return list;
 }
 
+// Reads every field present in j into c (unknown fields are an error: a typo must not pass).
 static void apply_json(RunConfig& c, const json& j, const std::string& where) {
     if (!j.is_object()) fail("run preset", where + ": must be a JSON object of RunConfig fields. HINT: see `./sr loop --print-config`");
     const json known = run_config_to_json(c);
