@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -134,6 +135,30 @@ void append_jsonl(const std::string& path, const std::string& line) {
     out << line << "\n";
 }
 
+void trim_jsonl_rows(const std::string& path, const std::string& stage, long after_step) {
+    if (path.empty() || !file_exists(path)) return;
+    const std::string text = read_file(path);
+    std::string kept;
+    bool dropped = false;
+    for (size_t at = 0; at < text.size();) {
+        size_t end = text.find('\n', at);
+        if (end == std::string::npos) {  // a last line without its newline: cut off by a kill
+            dropped = true;
+            break;
+        }
+        const std::string line = text.substr(at, end - at);
+        at = end + 1;
+        const json row = json::parse(line, nullptr, false);  // no exceptions: a line we cannot read is kept as it is
+        if (row.is_object() && row.value("stage", json()) == stage && row.value("step", json()).is_number() &&
+            row["step"].get<double>() > static_cast<double>(after_step)) {
+            dropped = true;
+            continue;
+        }
+        kept += line + "\n";
+    }
+    if (dropped) write_file_atomic(path, kept);
+}
+
 double evaluate_loss(const GPT& model, BatchSource& data, int n) {
     NoGrad no_grad;
     const std::string saved = data.state();
@@ -158,29 +183,49 @@ TrainResult train(GPT& model, const Tokenizer& tok, BatchSource& data, BatchSour
     using clock = std::chrono::steady_clock;
     AdamW optim(model.parameters(), opt.lr, opt.beta1, opt.beta2, 1e-8, opt.weight_decay, model.decay_flags());
     long step = 0;
-    if (opt.resume && !opt.out_dir.empty() && has_train_state(opt.out_dir)) {
+    if (!opt.out_dir.empty()) {  // what a killed checkpoint write left behind
+        remove_stale_tmp(opt.out_dir);
+        remove_stale_tmp(opt.out_dir + "/checkpoints");
+    }
+    const std::optional<Checkpoint> ck = opt.resume && !opt.out_dir.empty() ? find_checkpoint(opt.out_dir) : std::nullopt;
+    if (ck) {
         long saved_step = 0;
-        GPT saved = load_model(opt.out_dir, nullptr, &saved_step);
-        const json st = json::parse(load_train_state(opt.out_dir, saved, optim));
-        if (st.at("step").get<long>() != saved_step)
-            fail("resume", opt.out_dir + ": model.safetensors (step " + std::to_string(saved_step) + ") and train_state.json (step " +
-                               std::to_string(st.at("step").get<long>()) + ") disagree. HINT: delete the folder to start over");
+        GPT saved = load_model(ck->path, nullptr, &saved_step);
+        const json st = json::parse(load_train_state(ck->path, saved, optim));
+        if (st.at("step").get<long>() != saved_step || (ck->step >= 0 && ck->step != saved_step))
+            fail("resume", ck->path + ": model.safetensors (step " + std::to_string(saved_step) + ") and train_state.json (step " +
+                               std::to_string(st.at("step").get<long>()) + ") disagree" +
+                               (ck->old_layout ? " (a folder written before checkpoints were atomic, interrupted between its files)" : "") +
+                               ". HINT: start over (--fresh, or delete " + opt.out_dir + ")");
+        if (saved_step > opt.steps)
+            fail("resume", opt.out_dir + " holds a checkpoint at step " + std::to_string(saved_step) + ", past the " + std::to_string(opt.steps) +
+                               " steps asked for (stage " + opt.stage + "): continuing cannot give a " + std::to_string(opt.steps) +
+                               "-step model. HINT: ask for at least " + std::to_string(saved_step) +
+                               " steps to continue it, or start over (--fresh, or another folder)");
         const auto dst = model.parameters(), src = saved.parameters();
         for (size_t i = 0; i < dst.size(); i++) dst[i]->data.copy_from(src[i]->data);
         step = saved_step;
         data.set_state(st.at("data").get<std::string>());
-        std::printf("%s: resuming from %s at step %ld\n", opt.stage.c_str(), opt.out_dir.c_str(), step);
     }
+    // Rows past the checkpoint were logged by a run that was stopped before its next checkpoint:
+    // they are written again below, so they go (a fresh start drops all of this stage's rows).
+    trim_jsonl_rows(opt.metrics_path, opt.stage, step);
+    TrainResult res;
+    res.start_step = res.final_step = step;
+    if (ck && step == opt.steps) {  // finished before (e.g. killed after its last checkpoint): nothing to write
+        if (val) res.val_loss = evaluate_loss(model, *val, opt.eval_batches);
+        std::printf("%s: %s is already trained to step %ld: nothing to do\n", opt.stage.c_str(), opt.out_dir.c_str(), step);
+        return res;
+    }
+    if (ck) std::printf("%s: resuming from %s at step %ld\n", opt.stage.c_str(), ck->path.c_str(), step);
     auto checkpoint = [&](long at) {
         if (opt.out_dir.empty()) return;
-        save_model(opt.out_dir, model, tok, at);
-        save_train_state(opt.out_dir, model, optim, json{{"step", at}, {"data", data.state()}, {"stage", opt.stage}}.dump());
+        save_checkpoint(opt.out_dir, model, tok, optim, at, json{{"step", at}, {"data", data.state()}, {"stage", opt.stage}}.dump());
     };
 
     DataParallel parallel;  // the batch's rows split across the threads (see data_parallel.h)
     const bool tty = opt.progress && isatty(fileno(stderr));
     const double min_lr = opt.lr * opt.min_lr_ratio;
-    TrainResult res;
     const auto t_start = clock::now();
     long tokens = 0;
     auto t_log = clock::now();
@@ -243,7 +288,7 @@ TrainResult train(GPT& model, const Tokenizer& tok, BatchSource& data, BatchSour
             append_jsonl(opt.metrics_path, json{{"stage", opt.stage}, {"step", step}, {"val_loss", res.val_loss}}.dump());
         }
         checkpoint(step);
-    } else {
+    } else if (!res.losses.empty()) {
         checkpoint(step);  // interrupted on purpose (stop_after): save where we are
     }
     return res;

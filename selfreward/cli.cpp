@@ -36,26 +36,28 @@ static void run_flags(cxxopts::Options& o) {
 static RunConfig config_from(const cxxopts::ParseResult& a, const std::string& dir) {
     RunConfig c;
     if (a.count("preset")) c = run_preset(a["preset"].as<std::string>());
-    else if (file_exists(dir + "/config.json")) c = run_preset(dir + "/config.json");
+    else if (!dir.empty() && file_exists(dir + "/config.json")) c = run_preset(dir + "/config.json");
     if (a["seed"].as<uint64_t>() != 0) c.seed = a["seed"].as<uint64_t>();
     return c;
 }
 
-static Run open_run(const cxxopts::ParseResult& a) {
+// must_exist: for commands that only read or add to a run (eval, one round stage); the run
+// folder is not made for them.
+static Run open_run(const cxxopts::ParseResult& a, bool must_exist = false) {
     set_num_threads(a["threads"].as<int>());
     apply_device_flag(a);
     const std::string dir = a["run"].as<std::string>();
-    if (a.count("fresh")) {
-        if (dir.empty() || dir == "/" || dir == ".") throw std::runtime_error("refusing to delete '" + dir + "'");
-        std::system(("rm -rf '" + dir + "'").c_str());
-    }
-    return Run(dir, config_from(a, dir), plain_narrator());
+    if (must_exist && !file_exists(dir + "/config.json"))
+        throw std::runtime_error("no run at " + dir + " (no " + dir + "/config.json). HINT: start one with ./sr loop --run " + dir +
+                                 " (or check --run)");
+    const bool fresh = a.count("fresh") > 0;  // then the old config.json does not count either
+    return Run(dir, config_from(a, fresh ? std::string() : dir), plain_narrator(), fresh);
 }
 
 static int round_flag(const cxxopts::ParseResult& a, const Run& run) {
     const int r = a["round"].as<int>();
     if (r < 1 || r > run.config().rounds) throw std::runtime_error("--round must be in 1.." + std::to_string(run.config().rounds));
-    if (!file_exists(run.model_dir(Run::model_name(r)) + "/model.safetensors"))
+    if (!run.model_done(Run::model_name(r)))
         throw std::runtime_error("round " + std::to_string(r) + " needs model " + Run::model_name(r) + " in " + run.dir() +
                                  ". HINT: run the earlier stages first (./sr loop does all of them)");
     return r;
@@ -68,7 +70,7 @@ static int round_stage(int argc, char** argv, const char* what, void (Run::*stag
     o.add_options()("round", "round t (from M_t)", cxxopts::value<int>()->default_value("1"));
     cxxopts::ParseResult a;
     if (!parse_flags(o, argc, argv, &a)) return 0;
-    Run run = open_run(a);
+    Run run = open_run(a, true);
     (run.*stage)(round_flag(a, run));
     return 0;
 }
@@ -98,7 +100,7 @@ int cmd_eval(int argc, char** argv) {
     run_flags(o);
     cxxopts::ParseResult a;
     if (!parse_flags(o, argc, argv, &a)) return 0;
-    Run run = open_run(a);
+    Run run = open_run(a, true);
     run.evaluate();
     std::printf("wrote %s/report.json and %s/report.md\n", run.dir().c_str(), run.dir().c_str());
     return 0;

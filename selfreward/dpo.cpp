@@ -202,6 +202,7 @@ DpoResult train_dpo(GPT& policy, const GPT& reference, const std::vector<DpoPair
     if (opt.batch <= 0 || opt.epochs <= 0 || opt.log_every <= 0)
         fail(opt.stage, "batch, epochs and log_every must be positive. HINT: check the DPO options");
     const auto t_start = clock::now();
+    trim_jsonl_rows(opt.metrics_path, opt.stage, 0);  // rows of an earlier attempt that was killed: this one starts over
 
     // The reference's sums once, up front: it never changes.
     Tensor ref_c, ref_r;

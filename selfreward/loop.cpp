@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -205,7 +206,16 @@ Narrator plain_narrator() {
 // ---------------------------------------------------------------------------------------------
 // the run folder
 
-Run::Run(std::string dir, RunConfig config, Narrator narrator) : dir_(std::move(dir)), cfg_(std::move(config)), say_(std::move(narrator)) {
+Run::Run(std::string dir, RunConfig config, Narrator narrator, bool fresh)
+    : dir_(std::move(dir)), cfg_(std::move(config)), say_(std::move(narrator)) {
+    if (dir_.empty() || dir_ == "/" || dir_ == ".") fail("run", "refusing to use '" + dir_ + "' as a run folder. HINT: --run runs/NAME");
+    lock_ = std::make_unique<RunLock>(dir_);  // before anything is read or written
+    if (fresh) {                               // start over: everything but the lock we hold
+        std::error_code ec;
+        for (const auto& e : std::filesystem::directory_iterator(dir_, ec))
+            if (e.path().filename() != ".lock") remove_tree(e.path().string());
+    }
+    remove_stale_tmp(dir_, true);  // what killed writes left, anywhere in the run
     make_dirs(dir_ + "/.done");
     const std::string cfg_path = dir_ + "/config.json";
     const json now = run_config_to_json(cfg_);
@@ -224,6 +234,16 @@ Run::Run(std::string dir, RunConfig config, Narrator narrator) : dir_(std::move(
 }
 
 bool Run::done(const std::string& stage) const { return file_exists(dir_ + "/.done/" + stage); }
+
+// A model folder has files before its stage has finished (training publishes each checkpoint's
+// weights), so "is model X there" means "has the stage that writes X finished".
+bool Run::model_done(const std::string& name) const {
+    if (name == "M0") return done("pretrain");
+    if (name == "SFT" || name == "M1") return done("sft_" + name);
+    if (name == "M2_posonly") return done("ablation_posonly");
+    if (name == "M2_oracle") return done("ablation_oracle");
+    return name.size() >= 2 && name[0] == 'M' && done("dpo_" + std::to_string(std::stoi(name.substr(1)) - 1));  // M_{t+1} = DPO(M_t)
+}
 
 void Run::mark_done(const std::string& stage, const json& info) { write_file_atomic(dir_ + "/.done/" + stage, info.dump() + "\n"); }
 
@@ -909,7 +929,7 @@ json Run::evaluate() {
     report["models"] = json::object();
     std::map<std::string, std::vector<double>> if_scores, dev_scores;
     for (const std::string name : {"M0", "SFT", "M1", "M2", "M3", "M4", "M5", "M2_posonly", "M2_oracle"}) {
-        if (!file_exists(model_dir(name) + "/model.safetensors")) continue;
+        if (!model_done(name)) continue;
         const json e = evaluate_model(name, ifs, devs, rms);
         if_scores[name] = e["if_scores"].get<std::vector<double>>();
         dev_scores[name] = e["dev_if_scores"].get<std::vector<double>>();
@@ -920,7 +940,7 @@ json Run::evaluate() {
     report["gap"] = json::object();
     if (cfg_.gap_samples >= 2 && !devs.empty())
         for (const std::string name : {"M1", "M2", "M3"}) {
-            if (!file_exists(model_dir(name) + "/model.safetensors")) continue;
+            if (!model_done(name)) continue;
             report["gap"][name] = model_gap(name, devs);
             const json& all = report["gap"][name].back();
             say_.note("  " + name + " on dev: samples " + json(all["mean"]).dump() + ", the judge's pick " + json(all["judge_pick"]).dump() +

@@ -12,18 +12,23 @@
 //     on pairs the oracle picked from the same candidates (a perfect judge's upper bound)
 //   eval      every model: instruction following + reward modelling     report.json, report.md
 //
-// Each stage writes its files atomically and then a marker `.done/<stage>`; running again
-// skips finished stages, so an interrupted run continues where it stopped. The oracle never
-// feeds the loop: it only measures (and drives the oracle-preference ablation, by design).
+// Each stage writes its files atomically and then a marker `.done/<stage>`: the marker (one
+// file, written to a temporary name and renamed) is the stage's commit. Running again skips
+// finished stages and redoes an unfinished one from its start (training stages resume from
+// their model folder's newest checkpoint), so a run killed at any moment continues to the same
+// bytes. One process at a time works on a run folder (a lock on runs/NAME/.lock). The oracle
+// never feeds the loop: it only measures (and drives the oracle-preference ablation, by design).
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "data/world.h"
+#include "model/atomic_io.h"
 #include "model/config.h"
 
 namespace sr {
@@ -136,7 +141,9 @@ Narrator plain_narrator();
 
 class Run {
 public:
-    Run(std::string dir, RunConfig config, Narrator narrator);
+    // Locks dir (a second process on it gets a clear error), creates it if missing (fresh:
+    // empties it first), removes what killed writes left (*.tmp), and makes the world.
+    Run(std::string dir, RunConfig config, Narrator narrator, bool fresh = false);
     const std::string& dir() const { return dir_; }
     const RunConfig& config() const { return cfg_; }
 
@@ -156,6 +163,7 @@ public:
     std::string round_dir(int round) const { return dir_ + "/round" + std::to_string(round); }
     static std::string model_name(int t) { return "M" + std::to_string(t); }
     bool done(const std::string& stage) const;
+    bool model_done(const std::string& name) const;  // the stage that writes model `name` has finished
 
 private:
     void mark_done(const std::string& stage, const nlohmann::json& info = nlohmann::json::object());
@@ -175,6 +183,7 @@ private:
     nlohmann::json round_health(int round) const;
     nlohmann::json stage_seconds(double* total) const;
 
+    std::unique_ptr<RunLock> lock_;  // held for the Run's life
     std::string dir_;
     std::string world_;  // the world folder in use
     RunConfig cfg_;

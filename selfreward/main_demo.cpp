@@ -84,7 +84,6 @@ int main(int argc, char** argv) {
         cfg.seed = a["seed"].as<uint64_t>();
         const std::string name = a.count("name") ? a["name"].as<std::string>() : cfg.preset;
         const std::string dir = "runs/" + name;
-        if (a.count("fresh")) std::system(("rm -rf '" + dir + "'").c_str());
 
         std::printf("\nSelf-Rewarding Language Models, end to end, on a laptop CPU.\n"
                     "One small GPT learns to follow instructions AND to judge answers; then it writes new prompts,\n"
@@ -93,7 +92,7 @@ int main(int argc, char** argv) {
                     "Run folder: %s/   preset: %s   seed: %llu\n",
                     dir.c_str(), cfg.preset.c_str(), static_cast<unsigned long long>(cfg.seed));
         const auto t0 = std::chrono::steady_clock::now();
-        sr::Run run(dir, cfg, demo_narrator());
+        sr::Run run(dir, cfg, demo_narrator(), a.count("fresh") > 0);  // --fresh empties the folder, under its lock
         run.all();
         const nlohmann::json report = run.evaluate();
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
