@@ -108,7 +108,7 @@ LIB       := $(BUILD)/libsr.a
 
 PROGRAMS := sr sr_demo sr_bench sr_tests
 
-.PHONY: all test asan clean
+.PHONY: all test asan clean kill-test
 all: $(PROGRAMS)
 
 $(BUILD)/%.o: %.cpp Makefile
@@ -135,6 +135,11 @@ sr_tests: $(TEST_OBJS) $(LIB)
 # The tests run from the repository root (they read data/ and write under /tmp).
 test: sr_tests sr
 	./sr_tests
+
+# kill -9 at many moments of sr pretrain and of the loop; each resume must end byte-identical
+# to an uninterrupted run (a few minutes; run by .ci/run)
+kill-test: sr
+	tests/kill_resume.sh
 
 asan:
 	$(MAKE) BUILD=build-asan CUDA=0 OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" sr_tests

@@ -185,10 +185,17 @@ void save_checkpoint(const std::string& dir, const GPT& model, const Tokenizer& 
         save_model(tmp, model, tok, step);
         save_train_state(tmp, model, opt, extra_json);
     });
-    // 3. what the new checkpoint supersedes: older ones, and the old layout's train state
-    for (const auto& [s, path] : committed_checkpoints(dir))
-        if (s != step) remove_tree(path);
-    remove_tree(dir + "/train_state.json");
+    // 3. what the new checkpoint supersedes
+    tidy_checkpoints(dir);
+}
+
+void tidy_checkpoints(const std::string& dir) {
+    remove_stale_tmp(dir);
+    remove_stale_tmp(dir + "/checkpoints");
+    const auto all = committed_checkpoints(dir);
+    if (all.empty()) return;
+    for (size_t i = 0; i + 1 < all.size(); i++) remove_tree(all[i].second);  // all but the newest
+    remove_tree(dir + "/train_state.json");                                 // the old layout's state
     remove_tree(dir + "/train_state.safetensors");
 }
 

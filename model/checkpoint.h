@@ -55,6 +55,10 @@ struct Checkpoint {
 };
 // The newest committed checkpoint of a model folder (or its old-layout train state), if any.
 std::optional<Checkpoint> find_checkpoint(const std::string& dir);
+// Removes what a killed save left: *.tmp files and folders, checkpoints older than the newest
+// (and the old layout's train state once there is a newer checkpoint). Writes nothing when
+// there is nothing to remove.
+void tidy_checkpoints(const std::string& dir);
 // Deletes every checkpoint of a model folder (a fresh start); the model files stay.
 void remove_checkpoints(const std::string& dir);
 

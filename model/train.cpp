@@ -183,9 +183,9 @@ TrainResult train(GPT& model, const Tokenizer& tok, BatchSource& data, BatchSour
     using clock = std::chrono::steady_clock;
     AdamW optim(model.parameters(), opt.lr, opt.beta1, opt.beta2, 1e-8, opt.weight_decay, model.decay_flags());
     long step = 0;
-    if (!opt.out_dir.empty()) {  // what a killed checkpoint write left behind
-        remove_stale_tmp(opt.out_dir);
-        remove_stale_tmp(opt.out_dir + "/checkpoints");
+    if (!opt.out_dir.empty()) {
+        make_dirs(opt.out_dir);
+        tidy_checkpoints(opt.out_dir);  // what a killed checkpoint save left behind
     }
     const std::optional<Checkpoint> ck = opt.resume && !opt.out_dir.empty() ? find_checkpoint(opt.out_dir) : std::nullopt;
     if (ck) {

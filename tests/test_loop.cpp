@@ -102,10 +102,14 @@ TEST_CASE("the quick preset runs the whole loop and writes every file with in-ra
     }
     // Every stage is marked done, and a second run reuses them (the report comes out the same).
     const std::string before = read_file(dir + "/report.json");
-    Run again(dir, cfg, quiet);
-    CHECK(again.done("dpo_2"));
-    again.all();
-    again.evaluate();
+    {
+        Run again(dir, cfg, quiet);
+        CHECK(again.done("dpo_2"));
+        again.all();
+        again.evaluate();
+        // One Run per folder at a time (its lock), also within one process.
+        REQUIRE_THROWS_WITH(Run(dir, cfg, quiet), Catch::Contains("in use by process"));
+    }
     const json a = json::parse(before), b = json::parse(read_file(dir + "/report.json"));
     CHECK(a["models"] == b["models"]);
     // A different configuration in the same folder is refused.
