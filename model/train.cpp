@@ -133,6 +133,7 @@ void append_jsonl(const std::string& path, const std::string& line) {
     std::ofstream out(path, std::ios::app);
     if (!out) fail("metrics", "cannot append to " + path);
     out << line << "\n";
+    if (!out.flush()) fail("metrics", "cannot append to " + path + " (disk full?)");  // a cut-off row goes on resume
 }
 
 void trim_jsonl_rows(const std::string& path, const std::string& stage, long after_step) {

@@ -129,7 +129,14 @@ same_loop() {
     same_files "$1" "$2" M0/model.safetensors SFT/model.safetensors config.json world/corpus.txt world/manifest.json || return 1
     [ "$(ls "$1/.done")" = "$(ls "$2/.done")" ] || { echo "        $1/.done holds $(ls "$1/.done" | tr '\n' ' ')"; return 1; }
 }
-"$SR" "${LOOP[@]}" --run "$T/loop_ref" >"$T/loop_ref.log" 2>&1
+"$SR" "${LOOP[@]}" --run "$T/loop_ref" >"$T/loop_ref.log" 2>&1 &
+pid=$!
+while [ "$(cat "$T/loop_ref/.lock" 2>/dev/null)" != "$pid" ]; do sleep 0.05; done
+rc=0
+"$SR" loop --run "$T/loop_ref" >"$T/loop_second.log" 2>&1 || rc=$?
+check "a second sr on a run folder in use is refused, naming the first (pid $pid)" \
+    bash -c "[ $rc != 0 ] && grep -q 'in use by process $pid' '$T/loop_second.log'"
+wait "$pid"  # the first goes on undisturbed
 # about 240 file operations: the run's config.json, M0's four checkpoints, its marker, the
 # SFT baseline's checkpoint and marker
 for k in 3 60 150 225; do

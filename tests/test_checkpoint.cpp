@@ -247,25 +247,52 @@ TEST_CASE("an output folder that cannot be written is an error before any work",
     }
 }
 
+// A file size limit makes write() fail as a full disk does (EFBIG instead of ENOSPC).
+struct FileSizeLimit {
+    struct rlimit before;
+    void (*old_handler)(int);
+    explicit FileSizeLimit(rlim_t bytes) {
+        getrlimit(RLIMIT_FSIZE, &before);
+        old_handler = std::signal(SIGXFSZ, SIG_IGN);  // a failed write, not a signal
+        struct rlimit small = before;
+        small.rlim_cur = bytes;
+        setrlimit(RLIMIT_FSIZE, &small);
+    }
+    ~FileSizeLimit() {
+        setrlimit(RLIMIT_FSIZE, &before);
+        std::signal(SIGXFSZ, old_handler);
+    }
+};
+
+TEST_CASE("a checkpoint that does not fit on the disk fails cleanly, and the same command later finishes the run", "[checkpoint]") {
+    const std::string full_dir = scratch("full_disk_ref"), dir = scratch("full_disk");
+    REQUIRE_FALSE(run_training(full_dir, 4));
+    const size_t model_bytes = read_file(full_dir + "/model.safetensors").size();
+    {
+        // room for the model files, not for the optimizer state (twice their size)
+        const FileSizeLimit limit(static_cast<rlim_t>(model_bytes + 4096));
+        REQUIRE_THROWS_WITH(run_training(dir, 4), Catch::Contains("train_state.safetensors.tmp"));
+    }
+    for (const std::string& p : entries(dir)) CHECK(p.find(".tmp") == std::string::npos);  // nothing left filling the disk
+    CHECK_FALSE(find_checkpoint(dir));
+    REQUIRE_FALSE(run_training(dir, 4));  // space again: the same command
+    CHECK(read_file(dir + "/model.safetensors") == read_file(full_dir + "/model.safetensors"));
+    CHECK(metrics_rows(dir + "/metrics.jsonl") == metrics_rows(full_dir + "/metrics.jsonl"));
+    std::filesystem::remove_all(full_dir);
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("a write that fails (a full disk) leaves no .tmp behind and the old file as it was", "[checkpoint]") {
     const std::string dir = scratch("disk_full");
     make_dirs(dir);
     write_file_atomic(dir + "/file", "old");
-    // A file size limit makes write() fail as a full disk does (EFBIG instead of ENOSPC).
-    struct rlimit before;
-    getrlimit(RLIMIT_FSIZE, &before);
-    auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
-    struct rlimit small = before;
-    small.rlim_cur = 1000;
-    setrlimit(RLIMIT_FSIZE, &small);
     bool threw = false;
     try {
+        const FileSizeLimit limit(1000);
         write_file_atomic(dir + "/file", std::string(5000, 'x'));
     } catch (const std::exception& e) {
         threw = std::string(e.what()).find(dir + "/file.tmp") != std::string::npos;
     }
-    setrlimit(RLIMIT_FSIZE, &before);
-    std::signal(SIGXFSZ, old_handler);
     CHECK(threw);
     CHECK_FALSE(file_exists(dir + "/file.tmp"));
     CHECK(read_file(dir + "/file") == "old");
