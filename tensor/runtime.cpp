@@ -77,6 +77,26 @@ double machine_busy_seconds() {
     return static_cast<double>(user + nice + system + irq + softirq + steal) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// Other programs' threads that are ready to run right now: /proc/loadavg's fourth field
+// ("running/total") counts the runnable threads of the whole machine, this one included. The
+// least of three looks 1 ms apart, so that a passing blip is not taken for a busy program.
+// -1 where it cannot be read. Used once at start, before there is a /proc/stat interval.
+int others_running_now() {
+    int least = -1;
+    for (int look = 0; look < 3; look++) {
+        if (look > 0) usleep(1000);
+        FILE* f = std::fopen("/proc/loadavg", "r");
+        if (!f) return -1;
+        double l1, l5, l15;
+        int running = 0, total = 0;
+        const int got = std::fscanf(f, "%lf %lf %lf %d/%d", &l1, &l5, &l15, &running, &total);
+        std::fclose(f);
+        if (got < 4) return -1;
+        least = least < 0 ? running - 1 : std::min(least, running - 1);
+    }
+    return std::max(0, least);
+}
+
 void apply_active(int n) {
 #ifdef _OPENMP
     omp_set_num_threads(n);
@@ -119,8 +139,14 @@ void set_num_threads(int n) {
 #endif
     p.planned = n;
     p.last_wall = -1;
-    apply_active(n);
-    if (p.automatic) adapt_threads();  // the first measurement; the next call can decide
+    int start = n;
+    if (p.automatic) {  // a first guess from the programs running now; adapt_threads refines it
+        const int others = others_running_now();
+        const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        if (others >= 0 && cpus > 0) start = std::clamp(static_cast<int>(cpus) - others, 1, n);
+    }
+    apply_active(start);
+    if (p.automatic) adapt_threads();  // the first /proc/stat measurement; the next call can decide
 }
 
 void adapt_threads() {
