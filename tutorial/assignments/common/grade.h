@@ -23,7 +23,7 @@ namespace grade {
 
 inline double cmp(const std::string& name, const std::vector<double>& mine, const std::vector<double>& ref) {
     if (mine.size() != ref.size()) {
-        std::printf("cmp %-22s | SIZE MISMATCH: %zu values, the reference has %zu\n", name.c_str(), mine.size(), ref.size());
+        std::printf("cmp %-28s | SIZE MISMATCH: %zu values, the reference has %zu\n", name.c_str(), mine.size(), ref.size());
         return std::numeric_limits<double>::infinity();
     }
     bool exact = true, approx = true;
@@ -36,14 +36,14 @@ inline double cmp(const std::string& name, const std::vector<double>& mine, cons
         approx = approx && (same || d <= 1e-8 + 1e-5 * std::fabs(b));
         maxdiff = std::isnan(d) ? std::numeric_limits<double>::infinity() : std::max(maxdiff, d);
     }
-    std::printf("cmp %-22s | exact: %-3s | approx: %-3s | maxdiff: %.1e\n", name.c_str(), exact ? "yes" : "no",
+    std::printf("cmp %-28s | exact: %-3s | approx: %-3s | maxdiff: %.1e\n", name.c_str(), exact ? "yes" : "no",
                 approx ? "yes" : "no", maxdiff);
     return maxdiff;
 }
 
 inline double cmp(const std::string& name, const sr::Tensor& mine, const sr::Tensor& ref) {
     if (!mine.defined() || mine.shape() != ref.shape()) {
-        std::printf("cmp %-22s | SHAPE MISMATCH: %s, the reference is %s\n", name.c_str(),
+        std::printf("cmp %-28s | SHAPE MISMATCH: %s, the reference is %s\n", name.c_str(),
                     mine.defined() ? sr::shape_str(mine.shape()).c_str() : "undefined (no gradient?)",
                     sr::shape_str(ref.shape()).c_str());
         return std::numeric_limits<double>::infinity();
