@@ -148,10 +148,11 @@ clean:
 #   make assignment A=3              build ./course_a3 from the student's file, the tests and
 #                                    build/libsr.a, then run ./course_a3 "[a3]" (ARGS="..." adds flags)
 #   make assignment A=3 SOLUTION=1   the same with the reference solution in the student file's place
+#   make assignment-build A=3        only build ./course_a3 (tutorial/assignments/grade.sh runs each task)
 #   make course-release              build/course-release.tar.gz: the tracked files, minus the solutions
 # `make` and `make test` never compile anything under tutorial/assignments/.
 COURSE := tutorial/assignments
-ifneq ($(filter assignment,$(MAKECMDGOALS)),)
+ifneq ($(filter assignment assignment-build,$(MAKECMDGOALS)),)
   COURSE_DIR := $(wildcard $(COURSE)/a$(A)_*)
   ifneq ($(words $(COURSE_DIR)),1)
     $(error no assignment A=$(A) (looked for $(COURSE)/a$(A)_*). HINT: make assignment A=1 (the list: tutorial/assignments/README.md))
@@ -166,10 +167,11 @@ ifneq ($(filter assignment,$(MAKECMDGOALS)),)
   COURSE_OBJS := $(BUILD)/$(COURSE)/common/main.o $(BUILD)/$(COURSE_STUDENT:.cpp=.o) \
                  $(patsubst %.cpp,$(BUILD)/%.o,$(wildcard $(COURSE_DIR)/test_*.cpp))
 endif
-.PHONY: assignment course-release clean-course
-assignment: $(COURSE_OBJS) $(LIB)
-	$(CXX) $(CXXFLAGS) $(COURSE_OBJS) $(LIB) -o course_a$(A) $(LDLIBS)
+.PHONY: assignment assignment-build course-release clean-course
+assignment: assignment-build
 	./course_a$(A) "[a$(A)]" $(ARGS)
+assignment-build: $(COURSE_OBJS) $(LIB)
+	$(CXX) $(CXXFLAGS) $(COURSE_OBJS) $(LIB) -o course_a$(A) $(LDLIBS)
 course-release:
 	bash $(COURSE)/release.sh $(BUILD)/course-release.tar.gz
 clean: clean-course
