@@ -3,7 +3,8 @@
 # teacher can run it too, from anywhere: bash tutorial/assignments/check.sh).
 #
 # For every assignment aN (every folder tutorial/assignments/aN_*):
-#   1. the starter file builds, and its tests FAIL, saying "not implemented yet";
+#   1. the starter file builds, and its tests FAIL, saying "not implemented yet" (every test
+#      case fails: none can be passed by the stub);
 #   2. the reference solution (SOLUTION=1) builds, and its tests PASS.
 # Then the student release (make course-release):
 #   3. has no tutorial/assignments/solutions/, and `make -n` (all and test) compiles nothing
@@ -34,6 +35,9 @@ for n in $numbers; do
   elif ! grep -q "not implemented yet" "$log.stub"; then
     bad "a$n: the starter file's tests fail, but not with \"not implemented yet\" (does it build?)"
     show_tail "$log.stub"
+  elif ! grep -qE "^test cases: *([0-9]+) \| *\1 failed" "$log.stub"; then
+    bad "a$n: some test cases pass on the stub (every test case must call a student function)"
+    grep -E "^test cases:" "$log.stub"
   fi
   if make -s assignment A="$n" SOLUTION=1 >"$log.sol" 2>&1; then
     summary=$(grep -E "All tests passed" "$log.sol" | tail -n 1)
