@@ -51,10 +51,8 @@ TEST_CASE("a8.2 make_batch: the shift by hand (position t predicts token t+1, wi
 TEST_CASE("a8.2 make_batch equals the engine's: padding, cutting to T+1, rows of one token", "[a8][a8.2]") {
     Rng rng(82);
     std::vector<Example> ex;
-    for (int i = 0; i < 7; i++) {
-        Example e = course::sft_example(tokens(rng, 1, 8), tokens(rng, 1, 10));
-        ex.push_back(e);
-    }
+    for (int i = 0; i < 7; i++)  // SFT-style rows made by the engine, so this task does not depend on a8.1
+        ex.push_back(sr::dpo_rows(DpoPair{tokens(rng, 1, 8), tokens(rng, 1, 10), {2}}, 1000)[0]);
     ex.push_back(Example{{42}, {1}});  // one token: nothing to predict
     std::vector<const Example*> rows;
     for (const Example& e : ex) rows.push_back(&e);
