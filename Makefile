@@ -144,4 +144,38 @@ asan:
 clean:
 	rm -rf build build-asan $(PROGRAMS) sr_tests_asan
 
+# ---- course assignments (tutorial/assignments/, see its README.md) --------------------------
+#   make assignment A=3              build ./course_a3 from the student's file, the tests and
+#                                    build/libsr.a, then run ./course_a3 "[a3]" (ARGS="..." adds flags)
+#   make assignment A=3 SOLUTION=1   the same with the reference solution in the student file's place
+#   make assignment-build A=3        only build ./course_a3 (tutorial/assignments/grade.sh runs each task)
+#   make course-release              build/course-release.tar.gz: the tracked files, minus the solutions
+# `make` and `make test` never compile anything under tutorial/assignments/.
+COURSE := tutorial/assignments
+ifneq ($(filter assignment assignment-build,$(MAKECMDGOALS)),)
+  COURSE_DIR := $(wildcard $(COURSE)/a$(A)_*)
+  ifneq ($(words $(COURSE_DIR)),1)
+    $(error no assignment A=$(A) (looked for $(COURSE)/a$(A)_*). HINT: make assignment A=1 (the list: tutorial/assignments/README.md))
+  endif
+  COURSE_STUDENT := $(COURSE_DIR)/student.cpp
+  ifeq ($(SOLUTION),1)
+    COURSE_STUDENT := $(COURSE)/solutions/$(notdir $(COURSE_DIR))/student.cpp
+    ifeq ($(wildcard $(COURSE_STUDENT)),)
+      $(error no $(COURSE_STUDENT): this copy has no solutions (the student release). HINT: drop SOLUTION=1)
+    endif
+  endif
+  COURSE_OBJS := $(BUILD)/$(COURSE)/common/main.o $(BUILD)/$(COURSE_STUDENT:.cpp=.o) \
+                 $(patsubst %.cpp,$(BUILD)/%.o,$(wildcard $(COURSE_DIR)/test_*.cpp))
+endif
+.PHONY: assignment assignment-build course-release clean-course
+assignment: assignment-build
+	./course_a$(A) "[a$(A)]" $(ARGS)
+assignment-build: $(COURSE_OBJS) $(LIB)
+	$(CXX) $(CXXFLAGS) $(COURSE_OBJS) $(LIB) -o course_a$(A) $(LDLIBS)
+course-release:
+	bash $(COURSE)/release.sh $(BUILD)/course-release.tar.gz
+clean: clean-course
+clean-course:
+	rm -f course_a*
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
