@@ -14,6 +14,8 @@ check_quotes.py):
     name as `A::B` or as B in a file that defines A;
   * Catch2 tags (`[gradcheck]`) are in `./sr_tests --list-tags` (or in an assignment's tests),
     and a test named in prose as test "..." is in `./sr_tests --list-test-names-only`;
+  * names right after another project's name (llm.c's `dev/cuda`) and files the reader is to
+    create ("your `hardworld.json`") are not checked;
   * commands: `./sr CMD --flag` (CMD in `./sr --help`, the flag in `./sr CMD --help`),
     `./sr_demo --flag`, `./sr_bench CASE --flag`, `./sr_tests` tags, `make TARGET`
     (a target of the Makefile), `python3 FILE`, `bash FILE`; a lone `--flag` is a flag of
@@ -39,6 +41,8 @@ TAGS_ONLY = re.compile(r'^"?(~?\[[A-Za-z][^\]]*\])+"?$')
 OUTSIDE = re.compile(r"\b(llm\.c|nanoGPT|minGPT|micrograd|minbpe|minitorch|cs231n|PyTorch|torch|flashlight|TRL|Hugging Face|"
                      r"nn-zero-to-hero|Karpathy)('s)?\W{0,3}$")
 TEST_NAME = re.compile(r'\btest\s+"([^"]{8,})"', re.I)
+# A file the reader is asked to create is introduced as "your `name`" or "a new file `name`".
+YOURS = re.compile(r"\b(your|your own|a new file)\s*$", re.I)
 SKIP_DIRS = {"build", "build-asan", "build-cmake", "runs", ".git"}
 
 
@@ -265,7 +269,8 @@ class Checker:
                 if name not in self.t.test_names():
                     self.bad(where, f"no test named \"{name}\" in ./sr_tests --list-test-names-only")
             for m in re.finditer(r"`([^`]+)`", line):
-                if not OUTSIDE.search(line[max(0, m.start() - 40):m.start()]):
+                before = line[max(0, m.start() - 40):m.start()]
+                if not OUTSIDE.search(before) and not YOURS.search(before):
                     self.span(where, md_dir, m.group(1))
 
 
