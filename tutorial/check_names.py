@@ -8,10 +8,12 @@ check_quotes.py):
   * file paths (`model/train.cpp`, `tutorial/ch08_training/`) exist, relative to the repository
     root or to the Markdown file; a bare file name (`report.json`) exists somewhere in the tree
     or is a string the sources write; paths under runs/ or /tmp/ are outputs (only a literal
-    file name at their end is checked);
+    file name at their end is checked), and build outputs (`build/...`, `./program`) are skipped;
   * identifiers that look like code (`make_batch`, `KVCache::forward_rows`, `Run::sft(...)`,
     `RunConfig`) occur as words in the sources (C++, Python, shell, Makefile), a qualified
     name as `A::B` or as B in a file that defines A;
+  * a name said to be in a file ("`make_batch` in `model/train.cpp`", "`f` (`file.h`)") is
+    defined in that source file (a header or a folder only has to mention it);
   * Catch2 tags (`[gradcheck]`) are in `./sr_tests --list-tags` (or in an assignment's tests),
     and a test named in prose as test "..." is in `./sr_tests --list-test-names-only`;
   * names right after another project's name (llm.c's `dev/cuda`) and files the reader is to
@@ -40,6 +42,9 @@ TAGS_ONLY = re.compile(r'^"?(~?\[[A-Za-z][^\]]*\])+"?$')
 # A span right after one of these names is another project's (llm.c's `dev/cuda`), not ours.
 OUTSIDE = re.compile(r"\b(llm\.c|nanoGPT|minGPT|micrograd|minbpe|minitorch|cs231n|PyTorch|torch|flashlight|TRL|Hugging Face|"
                      r"nn-zero-to-hero|Karpathy)('s)?\W{0,3}$")
+# "`make_batch` in `model/train.cpp`", "`KVCache::forward_rows` (`model/generate.cpp`)": the name
+# must occur in that file (this is what catches a function said to live in the wrong file).
+NAMED_IN = re.compile(r"`((?:[A-Za-z_]\w*::)*[A-Za-z_]\w*(?:\(\))?)`(?:\s+(?:in|from|of)\s+|\s*\(\s*)`([\w./-]+\.(?:cpp|h|cu|cuh|py|sh)|[\w-]+/)`")
 TEST_NAME = re.compile(r'\btest\s+"([^"]{8,})"', re.I)
 # A file the reader is asked to create is introduced as "your `name`" or "a new file `name`".
 YOURS = re.compile(r"\b(your|your own|a new file)\s*$", re.I)
@@ -124,6 +129,8 @@ class Checker:
             if p.startswith(("runs/", "/tmp/")) and FILE_EXT.search(last) and not any(c in last for c in "<>*{}$"):
                 self.bare_file(where, last)
             return
+        if p.startswith("build/") or (p.startswith("./") and "." not in p[2:]):
+            return  # build outputs (build/libsr.a, ./course_a1): they exist only after a build
         if p.startswith("./"):
             p = p[2:]
         if "/" not in p:
@@ -155,6 +162,33 @@ class Checker:
         word = re.compile(r"\b" + re.escape(inner) + r"\b")
         if not any(defines.search(s) and word.search(s) for s in self.t.sources.values()):
             self.bad(where, f"`{name}`: no source defines {outer} with {inner} in it")
+
+    def defined_in(self, where, ident, path):
+        """`name` in `file` (or `name` (`file`)): the file defines the name (a header or folder: mentions it)."""
+        full = os.path.join(ROOT, path.rstrip("/"))
+        if not os.path.exists(full):
+            return  # path() reports it
+        word = re.escape(ident.split("(")[0].split("::")[-1])
+        # In a source file the name must be DEFINED there (a line at column 0 naming it before a
+        # '(' with no ';', a type, a constant, a macro), not merely called; a header or a folder
+        # only has to mention it.
+        definition = re.compile(r"^(?:[^\s/#].*[\s*&:~]|)" + word + r"\s*\([^;]*$|"
+                                r"^\s*(?:struct|class|enum class|enum|namespace)\s+" + word + r"\b|"
+                                r"^(?:constexpr|static|inline|const)\b.*\b" + word + r"\s*=|^#define\s+" + word + r"\b", re.M)
+        mention = re.compile(r"\b" + word + r"\b")
+        if os.path.isfile(full):
+            with open(full, encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
+            found = (mention if full.endswith((".h", ".cuh")) else definition).search(text)
+        else:
+            found = False
+            for f in glob.glob(os.path.join(full, "**", "*"), recursive=True):
+                if os.path.isfile(f):
+                    with open(f, encoding="utf-8", errors="replace") as fh:
+                        found = found or mention.search(fh.read()) is not None
+        if not found:
+            self.bad(where, f"`{ident}` is said to be in `{path}`, which does not " +
+                     ("mention it" if not os.path.isfile(full) or full.endswith((".h", ".cuh")) else "define it"))
 
     def tag_expr(self, where, expr):
         for tag in re.findall(r"\[([^\]]+)\]", expr):
@@ -265,6 +299,8 @@ class Checker:
                     if cmd.split(" ")[0] in PROGRAMS + ("make", "python3", "bash") or re.match(r"^[A-Z_]+=\S+ \./", cmd):
                         self.command(where, md_dir, cmd)
                 continue
+            for ident, path in NAMED_IN.findall(line):
+                self.defined_in(where, ident, path)
             for name in TEST_NAME.findall(line):
                 if name not in self.t.test_names():
                     self.bad(where, f"no test named \"{name}\" in ./sr_tests --list-test-names-only")
