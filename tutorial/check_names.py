@@ -15,7 +15,8 @@ check_quotes.py):
   * a name said to be in a file ("`make_batch` in `model/train.cpp`", "`f` (`file.h`)") is
     defined in that source file (a header or a folder only has to mention it);
   * Catch2 tags (`[gradcheck]`) are in `./sr_tests --list-tags` (or in an assignment's tests),
-    and a test named in prose as test "..." is in `./sr_tests --list-test-names-only`;
+    and a test named in prose as test "..." is in `./sr_tests --list-test-names-only` (or is
+    an assignment's TEST_CASE);
   * names right after another project's name (llm.c's `dev/cuda`) and files the reader is to
     create ("your `hardworld.json`") are not checked;
   * commands: `./sr CMD --flag` (CMD in `./sr --help`, the flag in `./sr CMD --help`),
@@ -101,7 +102,11 @@ class Tree:
 
     def test_names(self):
         if "names" not in self.help:
-            self.help["names"] = set(l.strip() for l in run(["./sr_tests", "--list-test-names-only"]).splitlines())
+            names = set(l.strip() for l in run(["./sr_tests", "--list-test-names-only"]).splitlines())
+            for f in glob.glob(os.path.join(ROOT, "tutorial", "assignments", "**", "*.cpp"), recursive=True):
+                with open(f, encoding="utf-8") as fh:
+                    names.update(re.findall(r'TEST_CASE\s*\(\s*"([^"]*)"', fh.read()))
+            self.help["names"] = names
         return self.help["names"]
 
     def all_flags(self):
