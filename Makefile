@@ -141,6 +141,23 @@ asan:
 	mv sr_tests sr_tests_asan
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ./sr_tests_asan "~[slow]"
 
+# ---- the course: make chapters -----------------------------------------------------------------
+# Builds each tutorial/chNN_*/main.cpp against the library into build/tutorial/, runs it on one
+# thread from the repository root, and diffs its output with the chapter's expected.txt; then
+# checks that every quoted code block equals its source and every name the course uses exists.
+# Not part of `make` or `make test`.
+CHAPTER_SRCS := $(sort $(wildcard tutorial/ch*/main.cpp))
+CHAPTER_BINS := $(CHAPTER_SRCS:tutorial/%/main.cpp=$(BUILD)/tutorial/%)
+.PHONY: chapters
+$(BUILD)/tutorial/%: tutorial/%/main.cpp $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $< $(LIB) -o $@ $(LDLIBS)
+chapters: $(CHAPTER_BINS) $(PROGRAMS)
+	@fail=0; for bin in $(CHAPTER_BINS); do ch=$$(basename $$bin); \
+	  if OMP_NUM_THREADS=1 $$bin > $$bin.out && diff -u tutorial/$$ch/expected.txt $$bin.out; then echo "chapter $$ch: ok"; \
+	  else echo "chapter $$ch: FAILED (output above; HINT: if the change is intended, cp $$bin.out tutorial/$$ch/expected.txt)"; fail=1; fi; \
+	done; python3 tutorial/check_quotes.py || fail=1; python3 tutorial/check_names.py || fail=1; exit $$fail
+
 clean:
 	rm -rf build build-asan $(PROGRAMS) sr_tests_asan
 
