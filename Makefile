@@ -146,7 +146,58 @@ asan:
 	mv sr_tests sr_tests_asan
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ./sr_tests_asan "~[slow]"
 
+# ---- the course: make chapters -----------------------------------------------------------------
+# Builds each tutorial/chNN_*/main.cpp against the library into build/tutorial/, runs it on one
+# thread from the repository root, and diffs its output with the chapter's expected.txt; then
+# checks that every quoted code block equals its source and every name the course uses exists.
+# Not part of `make` or `make test`.
+CHAPTER_SRCS := $(sort $(wildcard tutorial/ch*/main.cpp))
+CHAPTER_BINS := $(CHAPTER_SRCS:tutorial/%/main.cpp=$(BUILD)/tutorial/%)
+.PHONY: chapters
+$(BUILD)/tutorial/%: tutorial/%/main.cpp $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $< $(LIB) -o $@ $(LDLIBS)
+chapters: $(CHAPTER_BINS) $(PROGRAMS)
+	@fail=0; for bin in $(CHAPTER_BINS); do ch=$$(basename $$bin); \
+	  if OMP_NUM_THREADS=1 $$bin > $$bin.out && diff -u tutorial/$$ch/expected.txt $$bin.out; then echo "chapter $$ch: ok"; \
+	  else echo "chapter $$ch: FAILED (output above; HINT: if the change is intended, cp $$bin.out tutorial/$$ch/expected.txt)"; fail=1; fi; \
+	done; python3 tutorial/check_quotes.py || fail=1; python3 tutorial/check_names.py || fail=1; exit $$fail
+
 clean:
 	rm -rf build build-asan $(PROGRAMS) sr_tests_asan
+
+# ---- course assignments (tutorial/assignments/, see its README.md) --------------------------
+#   make assignment A=3              build ./course_a3 from the student's file, the tests and
+#                                    build/libsr.a, then run ./course_a3 "[a3]" (ARGS="..." adds flags)
+#   make assignment A=3 SOLUTION=1   the same with the reference solution in the student file's place
+#   make assignment-build A=3        only build ./course_a3 (tutorial/assignments/grade.sh runs each task)
+#   make course-release              build/course-release.tar.gz: the tracked files, minus the solutions
+# `make` and `make test` never compile anything under tutorial/assignments/.
+COURSE := tutorial/assignments
+ifneq ($(filter assignment assignment-build,$(MAKECMDGOALS)),)
+  COURSE_DIR := $(wildcard $(COURSE)/a$(A)_*)
+  ifneq ($(words $(COURSE_DIR)),1)
+    $(error no assignment A=$(A) (looked for $(COURSE)/a$(A)_*). HINT: make assignment A=1 (the list: tutorial/assignments/README.md))
+  endif
+  COURSE_STUDENT := $(COURSE_DIR)/student.cpp
+  ifeq ($(SOLUTION),1)
+    COURSE_STUDENT := $(COURSE)/solutions/$(notdir $(COURSE_DIR))/student.cpp
+    ifeq ($(wildcard $(COURSE_STUDENT)),)
+      $(error no $(COURSE_STUDENT): this copy has no solutions (the student release). HINT: drop SOLUTION=1)
+    endif
+  endif
+  COURSE_OBJS := $(BUILD)/$(COURSE)/common/main.o $(BUILD)/$(COURSE_STUDENT:.cpp=.o) \
+                 $(patsubst %.cpp,$(BUILD)/%.o,$(wildcard $(COURSE_DIR)/test_*.cpp))
+endif
+.PHONY: assignment assignment-build course-release clean-course
+assignment: assignment-build
+	./course_a$(A) "[a$(A)]" $(ARGS)
+assignment-build: $(COURSE_OBJS) $(LIB)
+	$(CXX) $(CXXFLAGS) $(COURSE_OBJS) $(LIB) -o course_a$(A) $(LDLIBS)
+course-release:
+	bash $(COURSE)/release.sh $(BUILD)/course-release.tar.gz
+clean: clean-course
+clean-course:
+	rm -f course_a*
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -6,11 +6,14 @@
 #include "autograd/ops.h"
 #include "tensor/kernels.h"
 #include "tensor/ops.h"
+#include "tensor/runtime.h"
 
 namespace sr {
 
 int DataParallel::workers(const Batch& b) const {
-    const int threads = threads_ > 0 ? threads_ : kernels::thread_count();
+    // The planned thread count, not the active one: the parts (and so the bits) must not
+    // change when a busy machine leaves us fewer cores (tensor/runtime.h).
+    const int threads = threads_ > 0 ? threads_ : num_threads();
     if (kernels::gemm_on_device()) return 1;  // offload mode: keep the big products on the GPU
     return std::max(1, std::min(threads, b.B));
 }
@@ -35,6 +38,7 @@ static double counted(const Batch& b) {
 }
 
 double DataParallel::loss_backward(GPT& model, const Batch& b, double scale, bool train, uint64_t dropout_seed) {
+    adapt_threads();
     const int W = workers(b);
     if (W == 1) {
         Var l = model.loss(b.ids, b.targets, b.mask, b.B, b.T, train, dropout_seed);
@@ -54,7 +58,9 @@ double DataParallel::loss_backward(GPT& model, const Batch& b, double scale, boo
         total += (share[w] = counted(parts[w]));
     }
     std::vector<std::exception_ptr> errors(W);
-#pragma omp parallel for num_threads(W) schedule(static, 1)
+    // W parts on the threads that are active now (fewer than W on a busy machine: a thread
+    // then runs several parts, one after the other; the sum below is in part order all the same).
+#pragma omp parallel for num_threads(std::min(W, active_threads())) schedule(static, 1)
     for (int w = 0; w < W; w++) {
         try {  // an exception must not leave an OpenMP region: carried out and rethrown below
             GPT& m = w == 0 ? model : replicas_[w - 1];

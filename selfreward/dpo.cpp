@@ -11,6 +11,7 @@
 #include "autograd/ops.h"
 #include "autograd/optim.h"
 #include "tensor/rng.h"
+#include "tensor/runtime.h"
 
 namespace sr {
 
@@ -230,6 +231,7 @@ DpoResult train_dpo(GPT& policy, const GPT& reference, const std::vector<DpoPair
             const std::vector<size_t> idx(order.begin() + static_cast<long>(start), order.begin() + static_cast<long>(std::min(n, start + B)));
             optim.lr = lr_schedule(step, opt.warmup, total, opt.lr, opt.lr * opt.min_lr_ratio);
             optim.zero_grad();
+            adapt_threads();  // fewer threads while other programs keep cores busy (same bits)
             DpoMetrics m;
             const Var loss = policy_loss(policy, pairs, idx, ref_c, ref_r, opt.beta, pad_id, &m, false, opt.nll_weight);
             if (!std::isfinite(m.loss))

@@ -55,6 +55,7 @@ json run_config_to_json(const RunConfig& c) {
                 {"sft_ift_repeat", c.sft_ift_repeat},
                 {"eft_policy_samples", c.eft_policy_samples},
                 {"eft_policy_cap", c.eft_policy_cap},
+                {"m1_eft", c.m1_eft},
                 {"instruct_attempts", c.instruct_attempts},
                 {"instruct_max_prompts", c.instruct_max_prompts},
                 {"instruct_temperature", c.instruct_temperature},
@@ -105,6 +106,7 @@ static void apply_json(RunConfig& c, const json& j, const std::string& where) {
         c.sft_replay_docs = merged["sft_replay_docs"];
         c.sft_ift_repeat = merged["sft_ift_repeat"];
         c.eft_policy_samples = merged["eft_policy_samples"], c.eft_policy_cap = merged["eft_policy_cap"];
+        c.m1_eft = merged["m1_eft"];
         c.instruct_attempts = merged["instruct_attempts"], c.instruct_max_prompts = merged["instruct_max_prompts"];
         c.instruct_temperature = merged["instruct_temperature"], c.instruct_top_p = merged["instruct_top_p"];
         c.prompt_min_chars = merged["prompt_min_chars"], c.prompt_max_chars = merged["prompt_max_chars"];
@@ -378,7 +380,7 @@ std::vector<data::EftExample> Run::policy_eft() {
 }
 
 void Run::sft(const std::string& out_model, bool with_eft) {
-    say_.banner(out_model == "M1" ? "SFT: M1 = M0 + IFT + EFT" : "SFT baseline: M0 + IFT",
+    say_.banner(out_model != "M1" ? "SFT baseline: M0 + IFT" : with_eft ? "SFT: M1 = M0 + IFT + EFT" : "SFT: M1 = M0 + IFT (m1_eft false: no judge data)",
                 with_eft ? "M1 is fine-tuned on instruction data (IFT) and evaluation data (EFT: judge prompts with "
                            "judgements ending in 'Score: k'), so one model can both answer and judge."
                          : "The SFT baseline is fine-tuned on the instruction seed (IFT) only (3,200 Open Assistant examples).",
@@ -411,6 +413,8 @@ void Run::sft(const std::string& out_model, bool with_eft) {
             ex.push_back(std::move(e));
             replayed++;
         }
+        write_file_atomic(dir_ + "/.done/sft_" + out_model + ".info",
+                          json{{"ift_examples", n_ift}, {"eft_examples", n_eft}, {"replayed_docs", replayed}}.dump() + "\n");
         say_.note("  " + std::to_string(n_ift) + " IFT examples" + (with_eft ? ", " + std::to_string(n_eft) + " EFT examples" : std::string()) +
                   ", " + std::to_string(replayed) + " replayed task lists from the corpus");
         ExampleBatches batches(ex, cfg_.sft_batch, cfg_.context - 1, lm.endoftext_id(), seed_for("sft_" + out_model));
@@ -962,7 +966,7 @@ json Run::evaluate() {
 void Run::all() {
     pretrain();
     sft("SFT", false);
-    sft("M1", true);
+    sft("M1", cfg_.m1_eft);
     for (int r = 1; r <= cfg_.rounds; r++) {
         instruct(r);
         candidates(r);

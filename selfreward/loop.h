@@ -71,6 +71,9 @@ struct RunConfig {
     // these are answers like the candidates it will judge, right and wrong. At most
     // eft_policy_cap rows per family and score. 0 = off (the paper's EFT).
     int eft_policy_samples = 0, eft_policy_cap = 20;
+    // M1's SFT data includes the judge (EFT) examples; false trains M1 on IFT alone, the
+    // paper's "no EFT" ablation, in which its judge could not score (tutorial chapter 11's lab)
+    bool m1_eft = true;
     // self-instruct
     int instruct_attempts = 400;        // generated prompts per round (before filtering)
     int instruct_max_prompts = 150;     // kept prompts per round at most

@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
         cxxopts::Options o("sr_demo", "A narrated run of the whole Self-Rewarding loop (Yuan et al. 2024) on the task world.");
         o.add_options()("preset", "quick (seconds, a smoke test), default (the real run), paper (the paper's recipe at the same size), or a JSON file",
                         cxxopts::value<std::string>()->default_value("default"))(
-            "name", "run name: everything goes to runs/<name>/ (default: the preset's name)", cxxopts::value<std::string>())(
+            "name", "run name: everything goes to runs/<name>/ (default: the preset's name; for a JSON file, its name without .json)", cxxopts::value<std::string>())(
             "seed", "the one seed that drives everything", cxxopts::value<uint64_t>()->default_value("1"))(
             "threads", "threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))(
             "fresh", "start over (delete runs/<name>/ first)");
@@ -82,7 +82,12 @@ int main(int argc, char** argv) {
         const std::string preset = a["preset"].as<std::string>();
         sr::RunConfig cfg = sr::run_preset(preset);
         cfg.seed = a["seed"].as<uint64_t>();
-        const std::string name = a.count("name") ? a["name"].as<std::string>() : cfg.preset;
+        // A JSON preset names its run after its file (rounds4.json -> runs/rounds4), so that a
+        // variant never lands in runs/default beside the default run.
+        const bool builtin = preset == "quick" || preset == "default" || preset == "paper";
+        std::string stem = preset.substr(preset.find_last_of('/') + 1);
+        if (stem.size() > 5 && stem.compare(stem.size() - 5, 5, ".json") == 0) stem.resize(stem.size() - 5);
+        const std::string name = a.count("name") ? a["name"].as<std::string>() : builtin ? cfg.preset : stem;
         const std::string dir = "runs/" + name;
 
         std::printf("\nSelf-Rewarding Language Models, end to end, on a laptop CPU.\n"

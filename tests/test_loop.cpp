@@ -94,6 +94,8 @@ TEST_CASE("the quick preset runs the whole loop and writes every file with in-ra
         }
         CHECK(report["rounds"].size() == 2);
         CHECK(report["head_to_head"].contains("M2_vs_M1"));
+        CHECK(json::parse(read_file(dir + "/.done/sft_M1"))["eft_examples"].get<int>() > 0);
+        CHECK(json::parse(read_file(dir + "/.done/sft_SFT"))["eft_examples"].get<int>() == 0);
     }
     for (const char* f : {"report.json", "report.md", "metrics.jsonl", "config.json", "round1/prompts.jsonl", "round1/candidates.jsonl",
                           "round1/judgements.jsonl", "round1/pairs.jsonl", "round2/pairs.jsonl", "losses.svg"}) {
@@ -140,4 +142,26 @@ TEST_CASE("recipe settings: the paper preset is the default with every recipe se
     CHECK(with_field(ours, "dpo_nll_weight", 0.5).dpo_nll_weight == 0.5);
     CHECK_THROWS_WITH(with_field(ours, "no_such_field", 1), Catch::Contains("unknown field"));
     CHECK_THROWS_WITH(with_field(ours, "judge_mode", "coin"), Catch::Contains("judge_mode"));
+}
+
+TEST_CASE("m1_eft false trains M1 on IFT alone (the no-EFT ablation as a preset field)", "[loop]") {
+    write_file_atomic("/tmp/sr_test_preset_noeft.json", "{\"m1_eft\": false}");
+    CHECK_FALSE(run_preset("/tmp/sr_test_preset_noeft.json").m1_eft);
+    CHECK(run_preset("default").m1_eft);
+    const std::string dir = "/tmp/sr_test_no_eft_run";
+    std::system(("rm -rf " + dir).c_str());
+    Narrator quiet;
+    quiet.banner = [](const std::string&, const std::string&, const std::string&) {};
+    quiet.example = [](const std::string&) {};
+    quiet.note = [](const std::string&) {};
+    RunConfig cfg = run_preset("quick");
+    cfg.m1_eft = false;
+    cfg.rounds = 0, cfg.ablations = false;  // M0, the SFT baseline and M1 only
+    cfg.pretrain_steps = 10, cfg.sft_steps = 5;
+    Run run(dir, cfg, quiet);
+    run.all();
+    const json m1 = json::parse(read_file(dir + "/.done/sft_M1"));
+    CHECK(m1["eft_examples"].get<int>() == 0);
+    CHECK(m1["ift_examples"].get<int>() > 0);
+    CHECK(file_exists(dir + "/M1/model.safetensors"));
 }
