@@ -218,7 +218,7 @@ TrainResult train(GPT& model, const Tokenizer& tok, BatchSource& data, BatchSour
         std::printf("%s: %s is already trained to step %ld: nothing to do\n", opt.stage.c_str(), opt.out_dir.c_str(), step);
         return res;
     }
-    if (ck) std::printf("%s: resuming from %s at step %ld\n", opt.stage.c_str(), ck->path.c_str(), step);
+    if (ck) std::printf("%s: resuming from %s at step %ld (%s)\n", opt.stage.c_str(), opt.out_dir.c_str(), step, ck->path.c_str());
     auto checkpoint = [&](long at) {
         if (opt.out_dir.empty()) return;
         save_checkpoint(opt.out_dir, model, tok, optim, at, json{{"step", at}, {"data", data.state()}, {"stage", opt.stage}}.dump());
