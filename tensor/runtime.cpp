@@ -1,6 +1,7 @@
 #include "tensor/runtime.h"
 
 #include <cblas.h>
+#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
@@ -10,6 +11,7 @@
 #endif
 
 #include "tensor/cuda.h"
+#include "tensor/distributed.h"
 #include "tensor/kernels.h"
 
 // OpenBLAS's own controls (declared here so any cblas.h works).
@@ -38,7 +40,8 @@ int num_threads() {
 
 void set_num_threads(int n) {
 #ifdef _OPENMP
-    if (n <= 0) n = omp_get_num_procs();
+    // all cores, shared out among the ranks on this machine (mpirun -np 2 on 2 cores: 1 each)
+    if (n <= 0) n = std::max(1, omp_get_num_procs() / dist::local_size());
     omp_set_num_threads(n);
 #else
     n = 1;
@@ -71,6 +74,7 @@ std::string banner(const std::string& program) {
     s += " | OpenBLAS (" + std::string(kind) + ", " + std::to_string(openblas_get_num_threads()) +
          " threads)";
     s += " | " + cuda::describe();
+    s += " | " + dist::describe();
     return s;
 }
 
