@@ -95,25 +95,30 @@ double DataParallel::loss_backward(GPT& model, const Batch& full, double scale, 
 }
 
 // One buffer of every gradient (in parameter order), summed over the ranks, copied back.
-void DataParallel::sum_over_ranks(GPT& model, double& loss) {
+void sum_gradients_over_ranks(GPT& model) {
     if (dist::size() == 1) return;
     const std::vector<Var> params = model.parameters();
     size_t n = 0;
     for (const Var& p : params) n += static_cast<size_t>(p->data.numel());
-    flat_.resize(n + 1);
+    std::vector<float> flat(n);
     size_t at = 0;
     for (const Var& p : params) {
         const Tensor& g = p->grad_buffer();  // zeros if this rank's rows never reached it
-        std::copy_n(g.data<float>(), g.numel(), flat_.data() + at);
+        std::copy_n(g.data<float>(), g.numel(), flat.data() + at);
         at += static_cast<size_t>(g.numel());
     }
-    dist::allreduce_sum(flat_.data(), n);
+    dist::allreduce_sum(flat.data(), n);
     at = 0;
     for (const Var& p : params) {
         Tensor& g = p->grad_buffer();
-        std::copy_n(flat_.data() + at, g.numel(), g.data<float>());
+        std::copy_n(flat.data() + at, g.numel(), g.data<float>());
         at += static_cast<size_t>(g.numel());
     }
+}
+
+void DataParallel::sum_over_ranks(GPT& model, double& loss) {
+    if (dist::size() == 1) return;
+    sum_gradients_over_ranks(model);
     dist::allreduce_sum(&loss, 1);
 }
 

@@ -46,8 +46,11 @@ public:
 
 private:
     int threads_;
-    std::vector<GPT> replicas_;
-    std::vector<float> flat_;    // every gradient in one buffer, for the sum over ranks  // worker w > 0 runs on replicas_[w-1], its parameters copied from the model each call
+    std::vector<GPT> replicas_;  // worker w > 0 runs on replicas_[w-1], its parameters copied from the model each call
 };
+
+// Every parameter's gradient summed over the ranks (in rank order), on every rank; nothing to
+// do in one process. For loops that split their batch across ranks themselves (DPO).
+void sum_gradients_over_ranks(GPT& model);
 
 }  // namespace sr
