@@ -95,24 +95,34 @@ std::string describe() {
     return "MPI on (" + name + "), rank " + std::to_string(g_rank) + " of " + std::to_string(g_size);
 }
 
-// Rank order, not MPI_Allreduce: gather every rank's chunk to rank 0, add (rank 0's + rank 1's
-// + ...), broadcast the sum. Chunks of 16 MiB per rank bound rank 0's extra memory.
+// Rank order, not MPI_Allreduce: the sum travels down a chain of the ranks, 0 -> 1 -> ... ->
+// R-1, each adding its own numbers (so every element is ((g0 + g1) + g2) + ...), and the total
+// travels back up, R-1 -> ... -> 0. The buffer goes in pieces, so the ranks work at once on
+// different pieces (a pipeline): each link carries the buffer once each way, 2 x bytes / bandwidth
+// in all, like a ring all-reduce, plus (R - 1) pieces to fill the pipeline.
 template <class T>
 static void sum_in_rank_order(T* buf, size_t n, MPI_Datatype type) {
     if (g_size == 1 || n == 0) return;
-    const size_t chunk = (size_t{16} << 20) / sizeof(T);
-    std::vector<T> all(g_rank == 0 ? chunk * static_cast<size_t>(g_size) : 0);  // (R, chunk) on rank 0
-    for (size_t at = 0; at < n; at += chunk) {
-        const int c = static_cast<int>(std::min(chunk, n - at));
-        MPI_Gather(buf + at, c, type, all.data(), c, type, 0, MPI_COMM_WORLD);
-        if (g_rank == 0)
-            for (int i = 0; i < c; i++) {
-                T s = all[static_cast<size_t>(i)];
-                for (int r = 1; r < g_size; r++) s += all[static_cast<size_t>(r) * static_cast<size_t>(c) + static_cast<size_t>(i)];
-                buf[at + static_cast<size_t>(i)] = s;
-            }
-        MPI_Bcast(buf + at, c, type, 0, MPI_COMM_WORLD);
+    const size_t piece = (size_t{1} << 20) / sizeof(T);  // 1 MiB
+    const int up = g_rank - 1, down = g_rank + 1;        // neighbours in the chain (-1, R: none)
+    std::vector<T> in(std::min(piece, n));
+    std::vector<MPI_Request> sent;
+    for (size_t at = 0; at < n; at += piece) {  // down the chain: add the partial sum from above
+        const int c = static_cast<int>(std::min(piece, n - at));
+        if (up >= 0) {
+            MPI_Recv(in.data(), c, type, up, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            for (int i = 0; i < c; i++) buf[at + static_cast<size_t>(i)] = in[static_cast<size_t>(i)] + buf[at + static_cast<size_t>(i)];
+        }
+        if (down < g_size) MPI_Isend(buf + at, c, type, down, 0, MPI_COMM_WORLD, &sent.emplace_back());
     }
+    MPI_Waitall(static_cast<int>(sent.size()), sent.data(), MPI_STATUSES_IGNORE);
+    sent.clear();
+    for (size_t at = 0; at < n; at += piece) {  // up the chain: the total, from rank R-1
+        const int c = static_cast<int>(std::min(piece, n - at));
+        if (down < g_size) MPI_Recv(buf + at, c, type, down, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (up >= 0) MPI_Isend(buf + at, c, type, up, 1, MPI_COMM_WORLD, &sent.emplace_back());
+    }
+    MPI_Waitall(static_cast<int>(sent.size()), sent.data(), MPI_STATUSES_IGNORE);
 }
 void allreduce_sum(float* buf, size_t n) { sum_in_rank_order(buf, n, MPI_FLOAT); }
 void allreduce_sum(double* buf, size_t n) { sum_in_rank_order(buf, n, MPI_DOUBLE); }

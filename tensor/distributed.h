@@ -15,10 +15,11 @@
 //
 // Determinism: MPI's own reductions may add the ranks' numbers in any order (it depends on
 // the library, the message size and the network), and float addition is not associative.
-// allreduce_sum therefore gathers every rank's buffer to rank 0, adds them in rank order
-// (0 + 1 + 2 + ...) and broadcasts the sum: the same bits on every run with the same number
-// of ranks, and the same bits as the threaded data-parallel step (model/data_parallel.h),
-// which adds its workers' gradients in the same order.
+// allreduce_sum therefore adds them in rank order ((rank 0's + rank 1's) + rank 2's ...), passing
+// the partial sums down a chain of the ranks in pieces and the total back up (as fast as a ring
+// all-reduce for large buffers): the same bits on every run with the same number of ranks, and
+// the same bits as the threaded data-parallel step (model/data_parallel.h), which adds its
+// workers' gradients in the same order.
 #pragma once
 #include <cstddef>
 #include <cstdint>
