@@ -14,7 +14,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! ./sr --help 2>/dev/null | head -1 | grep -q "MPI on"; then
+banner=$(./sr --help 2>/dev/null || true)
+if [[ "${banner%%$'\n'*}" != *"MPI on"* ]]; then
   echo "mpi_check: SKIPPED: ./sr was built without MPI (build with: make MPI=1; needs apt-get install libopenmpi-dev openmpi-bin)"
   exit 0
 fi
