@@ -14,6 +14,7 @@
 #include "autograd/optim.h"
 #include "model/checkpoint.h"
 #include "model/data_parallel.h"
+#include "tensor/distributed.h"
 #include "tensor/ops.h"
 
 namespace sr {
@@ -128,7 +129,7 @@ void ExampleBatches::set_state(const std::string& s) {
 // ---------------------------------------------------------------------------------------------
 
 void append_jsonl(const std::string& path, const std::string& line) {
-    if (path.empty()) return;
+    if (path.empty() || !dist::is_root()) return;  // rank 0 keeps the metrics
     std::ofstream out(path, std::ios::app);
     if (!out) fail("metrics", "cannot append to " + path);
     out << line << "\n";
@@ -154,11 +155,43 @@ static std::string fmt_duration(double s) {
     return buf;
 }
 
+// Several processes (tensor/distributed.h): every rank starts where rank 0 starts (its model,
+// fresh or resumed, the optimizer's moments, the step and the data position: rank 0 alone reads
+// the checkpoint, so the folder need not be visible to the others), and every rank must be
+// about to train the same thing: the settings, the tokenizer, and the first batch of data
+// (a different corpus file on another machine) are compared by hash.
+static void start_like_root(GPT& model, const Tokenizer& tok, AdamW& optim, long& step, BatchSource& data, const TrainOptions& opt) {
+    if (dist::size() == 1) return;
+    std::string st = json{{"step", step}, {"optim_t", optim.step_count()}, {"data", data.state()}}.dump();
+    dist::broadcast(st);
+    const json j = json::parse(st);
+    step = j.at("step").get<long>();
+    optim.set_step_count(j.at("optim_t").get<long>());
+    data.set_state(j.at("data").get<std::string>());
+    const std::vector<Var> params = model.parameters();
+    for (size_t i = 0; i < params.size(); i++)
+        for (Tensor* t : {&params[i]->data, &optim.m()[i], &optim.v()[i]}) dist::broadcast(t->data<float>(), static_cast<size_t>(t->numel()));
+
+    const GPTConfig& c = model.config();
+    std::string vocab;
+    for (int i = 0; i < tok.vocab_size(); i++) vocab += tok.token_bytes(i) + '\0';
+    const Batch first = data.next();
+    data.set_state(j.at("data").get<std::string>());
+    std::string ids;
+    for (size_t i = 0; i < first.ids.size(); i++) ids += std::to_string(first.ids[i]) + ',' + std::to_string(first.targets[i]) + ',';
+    dist::check_same("the training setup of stage '" + opt.stage + "' (model shape, optimizer settings, tokenizer or the data)",
+                     json{{"config", {c.vocab_size, c.n_embd, c.n_layer, c.n_head, c.n_positions, c.dropout}},
+                          {"opt", {opt.stage, opt.steps, opt.grad_accum, opt.lr, opt.min_lr_ratio, opt.warmup, opt.beta1, opt.beta2,
+                                   opt.weight_decay, opt.clip, opt.seed}},
+                          {"vocab", vocab.size()}, {"tok", std::hash<std::string>()(vocab)}, {"first_batch", ids}, {"mask", first.mask}}
+                         .dump());
+}
+
 TrainResult train(GPT& model, const Tokenizer& tok, BatchSource& data, BatchSource* val, const TrainOptions& opt) {
     using clock = std::chrono::steady_clock;
     AdamW optim(model.parameters(), opt.lr, opt.beta1, opt.beta2, 1e-8, opt.weight_decay, model.decay_flags());
     long step = 0;
-    if (opt.resume && !opt.out_dir.empty() && has_train_state(opt.out_dir)) {
+    if (opt.resume && !opt.out_dir.empty() && dist::is_root() && has_train_state(opt.out_dir)) {  // rank 0 reads, start_like_root sends
         long saved_step = 0;
         GPT saved = load_model(opt.out_dir, nullptr, &saved_step);
         const json st = json::parse(load_train_state(opt.out_dir, saved, optim));
@@ -171,8 +204,9 @@ TrainResult train(GPT& model, const Tokenizer& tok, BatchSource& data, BatchSour
         data.set_state(st.at("data").get<std::string>());
         std::printf("%s: resuming from %s at step %ld\n", opt.stage.c_str(), opt.out_dir.c_str(), step);
     }
+    start_like_root(model, tok, optim, step, data, opt);
     auto checkpoint = [&](long at) {
-        if (opt.out_dir.empty()) return;
+        if (opt.out_dir.empty() || !dist::is_root()) return;  // rank 0 writes (every rank holds the same model)
         save_model(opt.out_dir, model, tok, at);
         save_train_state(opt.out_dir, model, optim, json{{"step", at}, {"data", data.state()}, {"stage", opt.stage}}.dump());
     };
@@ -196,6 +230,7 @@ TrainResult train(GPT& model, const Tokenizer& tok, BatchSource& data, BatchSour
             loss += scale * parallel.loss_backward(model, b, scale, true, opt.seed * 1000003ull + static_cast<uint64_t>(step * opt.grad_accum + micro));
             tokens += static_cast<long>(b.ids.size());
         }
+        parallel.sum_over_ranks(model, loss);  // several processes: their gradients and losses added
         const double norm = clip_grad_norm(model.parameters(), opt.clip);
         if (!std::isfinite(loss) || !std::isfinite(norm)) {
             fail(opt.stage, "loss " + std::to_string(loss) + ", gradient norm " + std::to_string(norm) + " at step " + std::to_string(step) +

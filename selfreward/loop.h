@@ -161,6 +161,7 @@ public:
     bool done(const std::string& stage) const;
 
 private:
+    void create_or_check();  // rank 0: config.json written or compared with the run's, the world generated
     void mark_done(const std::string& stage, const nlohmann::json& info = nlohmann::json::object());
     nlohmann::json stage_info(const std::string& stage) const;
     void timed(const std::string& stage, const std::function<void()>& fn);

@@ -13,6 +13,7 @@
 #include "model/cli_common.h"
 #include "selfreward/loop.h"
 #include "selfreward/report.h"
+#include "tensor/distributed.h"
 #include "tensor/runtime.h"
 
 namespace {
@@ -65,6 +66,7 @@ sr::Narrator demo_narrator() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    sr::dist::Session mpi(argc, argv);  // several processes under mpirun (an MPI build); else nothing
     sr::print_banner("sr_demo");
     try {
         cxxopts::Options o("sr_demo", "A narrated run of the whole Self-Rewarding loop (Yuan et al. 2024) on the task world.");
@@ -89,7 +91,8 @@ int main(int argc, char** argv) {
         if (stem.size() > 5 && stem.compare(stem.size() - 5, 5, ".json") == 0) stem.resize(stem.size() - 5);
         const std::string name = a.count("name") ? a["name"].as<std::string>() : builtin ? cfg.preset : stem;
         const std::string dir = "runs/" + name;
-        if (a.count("fresh")) std::system(("rm -rf '" + dir + "'").c_str());
+        if (a.count("fresh") && sr::dist::is_root()) std::system(("rm -rf '" + dir + "'").c_str());
+        sr::dist::barrier();  // no rank starts before the old folder is gone
 
         std::printf("\nSelf-Rewarding Language Models, end to end, on a laptop CPU.\n"
                     "One small GPT learns to follow instructions AND to judge answers; then it writes new prompts,\n"
@@ -111,6 +114,7 @@ int main(int argc, char** argv) {
                     secs, dir.c_str(), dir.c_str());
         return 0;
     } catch (const std::exception& e) {
+        if (sr::dist::size() > 1) sr::dist::abort(std::string("error: ") + e.what());  // stops every rank, names this one
         std::fprintf(stderr, "error: %s\n", e.what());
         return 1;
     }
