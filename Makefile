@@ -3,7 +3,8 @@
 #   make test     build and run the Catch2 tests
 #   make asan     build and run the tests under AddressSanitizer + UBSan (build-asan/; all but the
 #                 [slow] end-to-end run of the quick preset, which takes minutes under the sanitizers)
-# Options: NO_OMP=1 (no OpenMP), CUDA=0 (skip nvcc even when found), NATIVE=0 (no -march=native)
+# Options: NO_OMP=1 (no OpenMP), CUDA=0 (skip nvcc even when found), NATIVE=0 (no -march=native),
+#          MPI=1 (several processes train together: mpirun -np N ./sr ...; needs libopenmpi-dev)
 # make compiles on every core by default; a -j on the command line wins (make -j1: one core).
 #
 # Layout: every .cpp under tensor/ autograd/ model/ data/ selfreward/ goes into one static
@@ -95,6 +96,35 @@ ifneq ($(NVCC),)
   LDLIBS += -L$(CUDA_LIBDIR) -Wl,-rpath,$(CUDA_LIBDIR) -lcudart -lcublas
   NVCCFLAGS ?= -O3 -std=c++17 -I. -arch=sm_90 -Xcompiler -fPIC
   CU_OBJS := $(CU_SRCS:%.cu=$(BUILD)/%.cu.o)
+endif
+
+# ---- MPI (optional, off unless MPI=1) -------------------------------------------------------
+# Asked for, not found automatically: an MPI build calls MPI_Init in every program (the tests
+# too), needs libmpi wherever it runs, and a build that changed because a package appeared
+# would surprise. Only tensor/distributed.cpp sees <mpi.h>; everything else calls sr::dist.
+MPI ?= 0
+ifeq ($(MPI),1)
+  MPICXX ?= mpicxx
+  MPI_LIBS := $(shell $(MPICXX) --showme:link 2>/dev/null)
+  ifeq ($(MPI_LIBS),)
+    $(error MPI=1, but $(MPICXX) (Open MPI's compiler wrapper) was not found. HINT: apt-get install libopenmpi-dev openmpi-bin)
+  endif
+  MPI_CFLAGS := $(shell $(MPICXX) --showme:compile) -DOMPI_SKIP_MPICXX=1
+  # the commit: ranks of different builds refuse to run together (checked at start)
+  MPI_BUILD_ID := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+  LDLIBS += $(MPI_LIBS)
+  $(info ---> MPI: on ($(MPICXX)): mpirun -np N ./sr ... trains on N processes)
+else
+  $(info ---> MPI: off$(if $(shell command -v mpicxx 2>/dev/null), (mpicxx found: make MPI=1 builds with it), (make MPI=1 builds with it)))
+endif
+# distributed.o alone depends on MPI=; a stamp holding the setting rebuilds it (and relinks
+# the programs) when the setting changes.
+.DEFAULT_GOAL := all  # (the rules below would otherwise be the default goal)
+MPI_STAMP := $(BUILD)/mpi.stamp
+$(shell mkdir -p $(BUILD) && (echo "$(MPI) $(MPI_BUILD_ID)" | cmp -s - $(MPI_STAMP) || echo "$(MPI) $(MPI_BUILD_ID)" > $(MPI_STAMP)))
+$(BUILD)/tensor/distributed.o: $(MPI_STAMP)
+ifeq ($(MPI),1)
+$(BUILD)/tensor/distributed.o: CXXFLAGS += -DSR_MPI=1 -DSR_BUILD_ID='"$(MPI_BUILD_ID)"' $(MPI_CFLAGS)
 endif
 
 LDLIBS += -lpthread -lm

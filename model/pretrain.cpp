@@ -2,15 +2,21 @@
 #include "model/pretrain.h"
 
 #include <cstdio>
+#include <optional>
 
 #include "model/checkpoint.h"
+#include "tensor/distributed.h"
 
 namespace sr {
 
 TrainResult pretrain(const PretrainOptions& po) {
-    // One writer per model folder, and a folder we can write to, before any work is done.
-    const RunLock lock(po.out_dir);
-    if (po.fresh) remove_checkpoints(po.out_dir);
+    // One writer per model folder, and a folder we can write to, before any work is done. With
+    // several processes rank 0 is that writer (tensor/distributed.h).
+    std::optional<RunLock> lock;
+    if (dist::is_root()) {
+        lock.emplace(po.out_dir);
+        if (po.fresh) remove_checkpoints(po.out_dir);
+    }
     GPTConfig cfg = po.config;
     const std::string corpus = read_file(po.corpus_path);
     Tokenizer tok;

@@ -18,6 +18,7 @@
 #include "selfreward/loop.h"
 #include "selfreward/svg.h"
 #include "selfreward/stats.h"
+#include "tensor/distributed.h"
 #include "tensor/runtime.h"
 
 namespace sr {
@@ -189,8 +190,10 @@ int cmd_experiment(int argc, char** argv) {
                                                                         {"hi", std::isfinite(iv.hi) ? json(iv.hi) : json(nullptr)}};
             std::printf("  round %d %-36s %8.1f  [%.1f, %.1f]\n", r + 1, key.c_str(), iv.mean, iv.lo, iv.hi);
         }
-    make_dirs(out);
-    write_file_atomic(out + "/experiment.json", result.dump(2) + "\n");
+    if (dist::is_root()) {
+        make_dirs(out);
+        write_file_atomic(out + "/experiment.json", result.dump(2) + "\n");
+    }
     std::printf("wrote %s/experiment.json\n", out.c_str());
     return 0;
 }
@@ -328,9 +331,11 @@ int cmd_ablate(int argc, char** argv) {
         }
     }
     std::printf("\n%s", md.c_str());
-    make_dirs(out);
-    write_file_atomic(out + "/ablation.json", result.dump(2) + "\n");
-    write_file_atomic(out + "/ablation.md", md);
+    if (dist::is_root()) {
+        make_dirs(out);
+        write_file_atomic(out + "/ablation.json", result.dump(2) + "\n");
+        write_file_atomic(out + "/ablation.md", md);
+    }
     std::printf("wrote %s/ablation.json and %s/ablation.md\n", out.c_str(), out.c_str());
     return 0;
 }
@@ -377,7 +382,7 @@ int cmd_gap(int argc, char** argv) {
                 " exact/pick%%/best%% = %% score 5; judge%% = pairs of samples ordered like the oracle, ties half, chance 50)\n");
     std::printf("%s", gap_table(table).c_str());
     const std::string out = a["out"].as<std::string>();
-    if (!out.empty()) {
+    if (!out.empty() && dist::is_root()) {  // rank 0 writes
         write_file_atomic(out, json{{"model", a["model"].as<std::string>()}, {"set", set}, {"samples", n}, {"temperature", temp},
                                     {"judge", g.judge.mode}, {"rows", gap_to_json(table)}}.dump(2) + "\n");
         std::vector<std::string> fams;

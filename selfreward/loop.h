@@ -169,6 +169,7 @@ public:
     bool model_done(const std::string& name) const;  // the stage that writes model `name` has finished
 
 private:
+    void create_or_check(bool fresh);  // rank 0: the lock taken (fresh: the folder emptied), config.json written or compared with the run's, the world generated
     void mark_done(const std::string& stage, const nlohmann::json& info = nlohmann::json::object());
     nlohmann::json stage_info(const std::string& stage) const;
     void timed(const std::string& stage, const std::function<void()>& fn);

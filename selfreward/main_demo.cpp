@@ -13,6 +13,7 @@
 #include "model/cli_common.h"
 #include "selfreward/loop.h"
 #include "selfreward/report.h"
+#include "tensor/distributed.h"
 #include "tensor/runtime.h"
 
 namespace {
@@ -65,6 +66,7 @@ sr::Narrator demo_narrator() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    sr::dist::Session mpi(argc, argv);  // several processes under mpirun (an MPI build); else nothing
     sr::print_banner("sr_demo");
     try {
         cxxopts::Options o("sr_demo", "A narrated run of the whole Self-Rewarding loop (Yuan et al. 2024) on the task world.");
@@ -110,6 +112,7 @@ int main(int argc, char** argv) {
                     secs, dir.c_str(), dir.c_str());
         return 0;
     } catch (const std::exception& e) {
+        if (sr::dist::size() > 1) sr::dist::abort(std::string("error: ") + e.what());  // stops every rank, names this one
         std::fprintf(stderr, "error: %s\n", e.what());
         return 1;
     }

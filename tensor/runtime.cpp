@@ -17,6 +17,7 @@
 #endif
 
 #include "tensor/cuda.h"
+#include "tensor/distributed.h"
 #include "tensor/kernels.h"
 
 // OpenBLAS's own controls (declared here so any cblas.h works).
@@ -128,11 +129,11 @@ void set_num_threads(int n) {
     ThreadPlan& p = plan();
     p.automatic = false;
 #ifdef _OPENMP
-    if (n <= 0) {
+    if (n <= 0) {  // all cores, shared out among the ranks on this machine (mpirun -np 2 on 2 cores: 1 each)
         const char* env = std::getenv("OMP_NUM_THREADS");
         const int from_env = env ? std::atoi(env) : 0;
         p.automatic = from_env <= 0;
-        n = from_env > 0 ? from_env : omp_get_num_procs();
+        n = from_env > 0 ? from_env : std::max(1, omp_get_num_procs() / dist::local_size());
     }
 #else
     n = 1;
@@ -204,6 +205,7 @@ std::string banner(const std::string& program) {
     s += " | OpenBLAS (" + std::string(kind) + ", " + std::to_string(openblas_get_num_threads()) +
          " threads)";
     s += " | " + cuda::describe();
+    s += " | " + dist::describe();
     return s;
 }
 

@@ -16,6 +16,14 @@
 using namespace sr;
 using json = nlohmann::json;
 
+static Narrator silent() {  // a run that prints nothing
+    Narrator n;
+    n.banner = [](const std::string&, const std::string&, const std::string&) {};
+    n.example = [](const std::string&) {};
+    n.note = [](const std::string&) {};
+    return n;
+}
+
 static Tokenizer chat_tokenizer() {
     Tokenizer t;
     t.train("", 260, {"<|endoftext|>", "<|user|>", "<|assistant|>", "<|end|>"});
@@ -77,10 +85,7 @@ TEST_CASE("run presets: quick and default exist, a JSON file overrides, typos ar
 TEST_CASE("the quick preset runs the whole loop and writes every file with in-range metrics", "[loop][slow][quick preset]") {
     const std::string dir = "/tmp/sr_test_quick_run";
     std::system(("rm -rf " + dir).c_str());
-    Narrator quiet;
-    quiet.banner = [](const std::string&, const std::string&, const std::string&) {};
-    quiet.example = [](const std::string&) {};
-    quiet.note = [](const std::string&) {};
+    const Narrator quiet = silent();
     RunConfig cfg = run_preset("quick");
     {
         Run run(dir, cfg, quiet);
@@ -150,10 +155,7 @@ TEST_CASE("m1_eft false trains M1 on IFT alone (the no-EFT ablation as a preset 
     CHECK(run_preset("default").m1_eft);
     const std::string dir = "/tmp/sr_test_no_eft_run";
     std::system(("rm -rf " + dir).c_str());
-    Narrator quiet;
-    quiet.banner = [](const std::string&, const std::string&, const std::string&) {};
-    quiet.example = [](const std::string&) {};
-    quiet.note = [](const std::string&) {};
+    const Narrator quiet = silent();
     RunConfig cfg = run_preset("quick");
     cfg.m1_eft = false;
     cfg.rounds = 0, cfg.ablations = false;  // M0, the SFT baseline and M1 only

@@ -36,6 +36,8 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROGRAMS = ("./sr", "./sr_demo", "./sr_bench", "./sr_tests")
+# Flags of programs that are not ours, which the README may name on their own (mpirun's).
+OUTSIDE_FLAGS = {"--oversubscribe", "--allow-run-as-root", "--hostfile", "--host"}
 FILE_EXT = re.compile(r"\.(cpp|h|cu|cuh|md|py|sh|json|jsonl|txt|svg|safetensors|a|c)$")
 IDENT = re.compile(r"^(?:[A-Za-z_]\w*::)*~?[A-Za-z_]\w*(?:\(\))?$")
 CALL = re.compile(r"^((?:[A-Za-z_]\w*::)*[A-Za-z_]\w*)\(.*\)$")
@@ -263,7 +265,7 @@ class Checker:
         if TAGS_ONLY.match(s):
             return self.tag_expr(where, s.strip('"'))
         if first.startswith("--"):
-            if first.split("=")[0] not in self.t.all_flags():
+            if first.split("=")[0] not in self.t.all_flags() and first.split("=")[0] not in OUTSIDE_FLAGS:
                 self.bad(where, f"flag `{first}` is not a flag of any program")
             return
         m = CALL.match(s)
