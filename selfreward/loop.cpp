@@ -439,8 +439,9 @@ void Run::sft(const std::string& out_model, bool with_eft) {
             ex.push_back(std::move(e));
             replayed++;
         }
-        write_file_atomic(dir_ + "/.done/sft_" + out_model + ".info",
-                          json{{"ift_examples", n_ift}, {"eft_examples", n_eft}, {"replayed_docs", replayed}}.dump() + "\n");
+        if (dist::is_root())  // rank 0 writes the run folder
+            write_file_atomic(dir_ + "/.done/sft_" + out_model + ".info",
+                              json{{"ift_examples", n_ift}, {"eft_examples", n_eft}, {"replayed_docs", replayed}}.dump() + "\n");
         say_.note("  " + std::to_string(n_ift) + " IFT examples" + (with_eft ? ", " + std::to_string(n_eft) + " EFT examples" : std::string()) +
                   ", " + std::to_string(replayed) + " replayed task lists from the corpus");
         ExampleBatches batches(ex, cfg_.sft_batch, cfg_.context - 1, lm.endoftext_id(), seed_for("sft_" + out_model));
@@ -751,6 +752,7 @@ void Run::ablation_oracle_pairs() {
                                        {"chosen_score", p->chosen_score}, {"rejected_score", p->rejected_score}});
         }
         write_jsonl(round_dir(1) + "/pairs_oracle.jsonl", rows);
+        dist::barrier();  // written by rank 0 before any rank reads it below
         say_.note("  " + std::to_string(rows.size()) + " oracle pairs");
         dpo_from_pairs("M1", "M2_oracle", round_dir(1) + "/pairs_oracle.jsonl", "ablation_oracle");
     });
