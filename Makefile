@@ -3,7 +3,8 @@
 #   make test     build and run the Catch2 tests
 #   make asan     build and run the tests under AddressSanitizer + UBSan (build-asan/; all but the
 #                 [slow] end-to-end run of the quick preset, which takes minutes under the sanitizers)
-# Options: NO_OMP=1 (no OpenMP), CUDA=0 (skip nvcc even when found), NATIVE=0 (no -march=native)
+# Options: NO_OMP=1 (no OpenMP), CUDA=0 (skip nvcc even when found), NATIVE=0 (no -march=native),
+#          MPI=1 (several processes train together: mpirun -np N ./sr ...; needs libopenmpi-dev)
 # make compiles on every core by default; a -j on the command line wins (make -j1: one core).
 #
 # Layout: every .cpp under tensor/ autograd/ model/ data/ selfreward/ goes into one static
@@ -97,6 +98,35 @@ ifneq ($(NVCC),)
   CU_OBJS := $(CU_SRCS:%.cu=$(BUILD)/%.cu.o)
 endif
 
+# ---- MPI (optional, off unless MPI=1) -------------------------------------------------------
+# Asked for, not found automatically: an MPI build calls MPI_Init in every program (the tests
+# too), needs libmpi wherever it runs, and a build that changed because a package appeared
+# would surprise. Only tensor/distributed.cpp sees <mpi.h>; everything else calls sr::dist.
+MPI ?= 0
+ifeq ($(MPI),1)
+  MPICXX ?= mpicxx
+  MPI_LIBS := $(shell $(MPICXX) --showme:link 2>/dev/null)
+  ifeq ($(MPI_LIBS),)
+    $(error MPI=1, but $(MPICXX) (Open MPI's compiler wrapper) was not found. HINT: apt-get install libopenmpi-dev openmpi-bin)
+  endif
+  MPI_CFLAGS := $(shell $(MPICXX) --showme:compile) -DOMPI_SKIP_MPICXX=1
+  # the commit: ranks of different builds refuse to run together (checked at start)
+  MPI_BUILD_ID := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+  LDLIBS += $(MPI_LIBS)
+  $(info ---> MPI: on ($(MPICXX)): mpirun -np N ./sr ... trains on N processes)
+else
+  $(info ---> MPI: off$(if $(shell command -v mpicxx 2>/dev/null), (mpicxx found: make MPI=1 builds with it), (make MPI=1 builds with it)))
+endif
+# distributed.o alone depends on MPI=; a stamp holding the setting rebuilds it (and relinks
+# the programs) when the setting changes.
+.DEFAULT_GOAL := all  # (the rules below would otherwise be the default goal)
+MPI_STAMP := $(BUILD)/mpi.stamp
+$(shell mkdir -p $(BUILD) && (echo "$(MPI) $(MPI_BUILD_ID)" | cmp -s - $(MPI_STAMP) || echo "$(MPI) $(MPI_BUILD_ID)" > $(MPI_STAMP)))
+$(BUILD)/tensor/distributed.o: $(MPI_STAMP)
+ifeq ($(MPI),1)
+$(BUILD)/tensor/distributed.o: CXXFLAGS += -DSR_MPI=1 -DSR_BUILD_ID='"$(MPI_BUILD_ID)"' $(MPI_CFLAGS)
+endif
+
 LDLIBS += -lpthread -lm
 
 # ---- sources --------------------------------------------------------------------------------
@@ -108,7 +138,7 @@ LIB       := $(BUILD)/libsr.a
 
 PROGRAMS := sr sr_demo sr_bench sr_tests
 
-.PHONY: all test asan clean
+.PHONY: all test asan clean kill-test
 all: $(PROGRAMS)
 
 $(BUILD)/%.o: %.cpp Makefile
@@ -136,12 +166,68 @@ sr_tests: $(TEST_OBJS) $(LIB)
 test: sr_tests sr
 	./sr_tests
 
+# kill -9 at many moments of sr pretrain and of the loop; each resume must end byte-identical
+# to an uninterrupted run (a few minutes; run by .ci/run)
+kill-test: sr
+	tests/kill_resume.sh
+
 asan:
 	$(MAKE) BUILD=build-asan CUDA=0 OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" sr_tests
 	mv sr_tests sr_tests_asan
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ./sr_tests_asan "~[slow]"
 
+# ---- the course: make chapters -----------------------------------------------------------------
+# Builds each tutorial/chNN_*/main.cpp against the library into build/tutorial/, runs it on one
+# thread from the repository root, and diffs its output with the chapter's expected.txt; then
+# checks that every quoted code block equals its source and every name the course uses exists.
+# Not part of `make` or `make test`.
+CHAPTER_SRCS := $(sort $(wildcard tutorial/ch*/main.cpp))
+CHAPTER_BINS := $(CHAPTER_SRCS:tutorial/%/main.cpp=$(BUILD)/tutorial/%)
+.PHONY: chapters
+$(BUILD)/tutorial/%: tutorial/%/main.cpp $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $< $(LIB) -o $@ $(LDLIBS)
+chapters: $(CHAPTER_BINS) $(PROGRAMS)
+	@fail=0; for bin in $(CHAPTER_BINS); do ch=$$(basename $$bin); \
+	  if OMP_NUM_THREADS=1 $$bin > $$bin.out && diff -u tutorial/$$ch/expected.txt $$bin.out; then echo "chapter $$ch: ok"; \
+	  else echo "chapter $$ch: FAILED (output above; HINT: if the change is intended, cp $$bin.out tutorial/$$ch/expected.txt)"; fail=1; fi; \
+	done; python3 tutorial/check_quotes.py || fail=1; python3 tutorial/check_names.py || fail=1; exit $$fail
+
 clean:
 	rm -rf build build-asan $(PROGRAMS) sr_tests_asan
+
+# ---- course assignments (tutorial/assignments/, see its README.md) --------------------------
+#   make assignment A=3              build ./course_a3 from the student's file, the tests and
+#                                    build/libsr.a, then run ./course_a3 "[a3]" (ARGS="..." adds flags)
+#   make assignment A=3 SOLUTION=1   the same with the reference solution in the student file's place
+#   make assignment-build A=3        only build ./course_a3 (tutorial/assignments/grade.sh runs each task)
+#   make course-release              build/course-release.tar.gz: the tracked files, minus the solutions
+# `make` and `make test` never compile anything under tutorial/assignments/.
+COURSE := tutorial/assignments
+ifneq ($(filter assignment assignment-build,$(MAKECMDGOALS)),)
+  COURSE_DIR := $(wildcard $(COURSE)/a$(A)_*)
+  ifneq ($(words $(COURSE_DIR)),1)
+    $(error no assignment A=$(A) (looked for $(COURSE)/a$(A)_*). HINT: make assignment A=1 (the list: tutorial/assignments/README.md))
+  endif
+  COURSE_STUDENT := $(COURSE_DIR)/student.cpp
+  ifeq ($(SOLUTION),1)
+    COURSE_STUDENT := $(COURSE)/solutions/$(notdir $(COURSE_DIR))/student.cpp
+    ifeq ($(wildcard $(COURSE_STUDENT)),)
+      $(error no $(COURSE_STUDENT): this copy has no solutions (the student release). HINT: drop SOLUTION=1)
+    endif
+  endif
+  COURSE_OBJS := $(BUILD)/$(COURSE)/common/main.o $(BUILD)/$(COURSE_STUDENT:.cpp=.o) \
+                 $(patsubst %.cpp,$(BUILD)/%.o,$(wildcard $(COURSE_DIR)/test_*.cpp))
+endif
+.PHONY: assignment assignment-build course-release clean-course
+assignment: assignment-build
+	./course_a$(A) "[a$(A)]" $(ARGS)
+assignment-build: $(COURSE_OBJS) $(LIB)
+	$(CXX) $(CXXFLAGS) $(COURSE_OBJS) $(LIB) -o course_a$(A) $(LDLIBS)
+course-release:
+	bash $(COURSE)/release.sh $(BUILD)/course-release.tar.gz
+clean: clean-course
+clean-course:
+	rm -f course_a*
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

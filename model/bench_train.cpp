@@ -68,9 +68,9 @@ int bench_train(int argc, char** argv) {
     };
     const cuda::OffloadStats before = cuda::offload_stats();
     const double sec = median_seconds(step, steps, warmup);
-    std::printf("{\"what\": \"train\", \"preset\": \"%s\", \"threads\": %d, \"engine\": \"sr\", \"device\": \"%s\", "
+    std::printf("{\"what\": \"train\", \"preset\": \"%s\", \"threads\": %d, \"active_threads\": %d, \"engine\": \"sr\", \"device\": \"%s\", "
                 "\"tokens_per_s\": %.1f, \"ms_per_step\": %.2f, \"params\": %lld%s}\n",
-                preset.c_str(), num_threads(), compute_device().c_str(), B * T / sec, sec * 1e3,
+                preset.c_str(), num_threads(), active_threads(), compute_device().c_str(), B * T / sec, sec * 1e3,
                 static_cast<long long>(model.num_parameters()), offload_fields(before, steps + warmup).c_str());
     return 0;
 }
@@ -101,9 +101,9 @@ int bench_generate(int argc, char** argv) {
     so.max_new_tokens = N;
     const cuda::OffloadStats before = cuda::offload_stats();
     const double sec = median_seconds([&] { generate(model, prompts, so, rng); }, steps, warmup);
-    std::printf("{\"what\": \"generate\", \"preset\": \"%s\", \"threads\": %d, \"engine\": \"sr\", \"device\": \"%s\", "
+    std::printf("{\"what\": \"generate\", \"preset\": \"%s\", \"threads\": %d, \"active_threads\": %d, \"engine\": \"sr\", \"device\": \"%s\", "
                 "\"batch\": %d, \"tokens_per_s\": %.1f, \"ms_per_call\": %.2f%s}\n",
-                preset.c_str(), num_threads(), compute_device().c_str(), B, B * N / sec, sec * 1e3,
+                preset.c_str(), num_threads(), active_threads(), compute_device().c_str(), B, B * N / sec, sec * 1e3,
                 offload_fields(before, steps + warmup).c_str());
     return 0;
 }

@@ -1,15 +1,13 @@
 // model/checkpoint.cpp
 #include "model/checkpoint.h"
 
-#include <sys/stat.h>
-
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
+#include <filesystem>
 #include <nlohmann/json.hpp>
-#include <sstream>
+#include <vector>
 
 #include "model/io.h"
 #include "model/safetensors.h"
@@ -17,41 +15,6 @@
 namespace sr {
 
 using json = nlohmann::json;
-
-bool file_exists(const std::string& path) {
-    struct stat st;
-    return ::stat(path.c_str(), &st) == 0;
-}
-
-void make_dirs(const std::string& dir) {
-    std::string at;
-    std::stringstream ss(dir);
-    std::string part;
-    if (!dir.empty() && dir[0] == '/') at = "/";
-    while (std::getline(ss, part, '/')) {
-        if (part.empty()) continue;
-        at += part + "/";
-        if (::mkdir(at.c_str(), 0755) != 0 && errno != EEXIST)
-            fail("make_dirs", "cannot create folder " + at + ": " + std::strerror(errno));
-    }
-}
-
-void write_file_atomic(const std::string& path, const std::string& text) {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary);
-        if (!out) fail("write", "cannot open " + tmp + " for writing. HINT: does the folder exist and is it writable?");
-        out.write(text.data(), static_cast<std::streamsize>(text.size()));
-        out.flush();
-        if (!out) fail("write", "failed writing " + tmp + " (disk full?)");
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) fail("write", "cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
-}
-
-std::string read_file(const std::string& path) {
-    // a directory, a device or an oversized file in place of the file is an error naming it
-    return read_file_checked(path, kMaxTextFileBytes, "check the path (a model folder needs model.safetensors, config.json, tokenizer.txt)");
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -202,6 +165,68 @@ std::string load_train_state(const std::string& dir, const GPT& model, AdamW& op
         }
     opt.set_step_count(meta.count("adam_step") ? metadata_count(meta.at("adam_step"), path, "adam_step") : 0);
     return read_file(dir + "/train_state.json");
+}
+
+// ---------------------------------------------------------------------------------------------
+// checkpoints: DIR/checkpoints/ckpt-000150/
+
+static std::string checkpoint_name(long step) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "ckpt-%06ld", step);
+    return buf;
+}
+
+// The committed checkpoints of a model folder, oldest first, as (step, folder). A name with
+// .tmp (a write that was killed) or anything else is not one.
+static std::vector<std::pair<long, std::string>> committed_checkpoints(const std::string& dir) {
+    std::vector<std::pair<long, std::string>> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir + "/checkpoints", ec)) {
+        const std::string name = e.path().filename().string(), digits = name.size() > 5 ? name.substr(5) : "";
+        if (name.compare(0, 5, "ckpt-") != 0 || digits.empty() || digits.size() > 12 ||
+            digits.find_first_not_of("0123456789") != std::string::npos || !e.is_directory(ec))
+            continue;
+        out.push_back({std::stol(digits), e.path().string()});
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+void save_checkpoint(const std::string& dir, const GPT& model, const Tokenizer& tok, AdamW& opt, long step, const std::string& extra_json) {
+    // 1. the model files at DIR/. Killed after this and before 2, they are a little ahead of the
+    //    newest checkpoint: resuming redoes those steps and writes them again, the same bytes.
+    save_model(dir, model, tok, step);
+    // 2. the checkpoint, in one commit
+    make_dirs(dir + "/checkpoints");
+    commit_dir_atomic(dir + "/checkpoints/" + checkpoint_name(step), [&](const std::string& tmp) {
+        save_model(tmp, model, tok, step);
+        save_train_state(tmp, model, opt, extra_json);
+    });
+    // 3. what the new checkpoint supersedes
+    tidy_checkpoints(dir);
+}
+
+void tidy_checkpoints(const std::string& dir) {
+    remove_stale_tmp(dir);
+    remove_stale_tmp(dir + "/checkpoints");
+    const auto all = committed_checkpoints(dir);
+    if (all.empty()) return;
+    for (size_t i = 0; i + 1 < all.size(); i++) remove_tree(all[i].second);  // all but the newest
+    remove_tree(dir + "/train_state.json");                                 // the old layout's state
+    remove_tree(dir + "/train_state.safetensors");
+}
+
+std::optional<Checkpoint> find_checkpoint(const std::string& dir) {
+    const auto all = committed_checkpoints(dir);
+    if (!all.empty()) return Checkpoint{all.back().second, all.back().first, false};
+    if (has_train_state(dir)) return Checkpoint{dir, -1, true};  // written before checkpoints were folders
+    return std::nullopt;
+}
+
+void remove_checkpoints(const std::string& dir) {
+    remove_tree(dir + "/checkpoints");
+    remove_tree(dir + "/train_state.json");
+    remove_tree(dir + "/train_state.safetensors");
 }
 
 }  // namespace sr

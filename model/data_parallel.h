@@ -12,6 +12,14 @@
 // single pass computes it. Replica gradients are added into the model's in worker order, so
 // a run is reproducible for a given thread count. With one thread (or `--device cuda`, whose
 // offloaded products must come from outside parallel regions) it is a plain forward/backward.
+//
+// Across processes (mpirun -np R, tensor/distributed.h): every rank sees the whole batch and
+// takes its share of the rows by the same rule (rows split as evenly as possible, in rank
+// order), split again across its threads; each part is still weighted by its counted positions
+// over the WHOLE batch's. loss_backward then returns this rank's part of the loss and leaves
+// this rank's part of the gradient; sum_over_ranks, once per optimizer step, adds the parts
+// in rank order on every rank. R ranks of one thread split a batch exactly as one process of
+// R threads does, so the two give the same bits (when the step has one micro-batch).
 #pragma once
 #include <vector>
 
@@ -30,11 +38,19 @@ public:
     // (unscaled) loss. dropout_seed as for GPT::loss (worker w > 0 uses dropout_seed + w).
     double loss_backward(GPT& model, const Batch& b, double scale, bool train, uint64_t dropout_seed);
 
-    int workers(const Batch& b) const;  // how many parts batch b is split into
+    int workers(const Batch& b) const;  // how many parts batch b (this rank's rows of it) is split into
+
+    // After a step's loss_backward calls: every rank's gradients and loss summed in rank order,
+    // on every rank (nothing to do in one process). `loss` is the step's loss (in: this rank's part).
+    void sum_over_ranks(GPT& model, double& loss);
 
 private:
     int threads_;
     std::vector<GPT> replicas_;  // worker w > 0 runs on replicas_[w-1], its parameters copied from the model each call
 };
+
+// Every parameter's gradient summed over the ranks (in rank order), on every rank; nothing to
+// do in one process. For loops that split their batch across ranks themselves (DPO).
+void sum_gradients_over_ranks(GPT& model);
 
 }  // namespace sr

@@ -10,6 +10,7 @@
 #include "tensor/kernels.h"
 #include "tensor/kernels_inference.h"
 #include "tensor/ops.h"
+#include "tensor/runtime.h"
 
 namespace sr {
 
@@ -272,6 +273,7 @@ void KVCache::forward_rows(const GPT& model, const std::vector<int>& row_seq, co
     }
     auto panels = [&](int l, BlockMatrix m) { return use_panels ? packed_[l * kBlockMatrices + m].get() : nullptr; };
 
+    adapt_threads();  // the team's size: the cores other programs leave free (no bits change)
     bool one_row_each = true;  // no two rows of the same sequence (a sequence's rows are consecutive)
     for (int r = 1; r < R; r++) one_row_each = one_row_each && row_seq[r] != row_seq[r - 1];
 #pragma omp parallel num_threads(team_size_for(C))

@@ -9,9 +9,11 @@
 
 #include "model/bench.h"
 #include "tensor/cuda.h"
+#include "tensor/distributed.h"
 #include "tensor/runtime.h"
 
 int main(int argc, char** argv) {
+    sr::dist::Session mpi(argc, argv);  // several processes under mpirun (an MPI build); else nothing
     sr::print_banner("sr_bench");
     const std::string what = argc > 1 ? argv[1] : "";
     try {
@@ -20,6 +22,7 @@ int main(int argc, char** argv) {
         if (what == "generate") return sr::bench_generate(argc - 1, argv + 1);
         if (what == "cuda") return sr::cuda::bench_cuda(argc - 1, argv + 1);
     } catch (const std::exception& e) {
+        if (sr::dist::size() > 1) sr::dist::abort(std::string("error: ") + e.what());  // stops every rank, names this one
         std::fprintf(stderr, "error: %s\n", e.what());
         return 1;
     }

@@ -2,12 +2,21 @@
 #include "model/pretrain.h"
 
 #include <cstdio>
+#include <optional>
 
 #include "model/checkpoint.h"
+#include "tensor/distributed.h"
 
 namespace sr {
 
 TrainResult pretrain(const PretrainOptions& po) {
+    // One writer per model folder, and a folder we can write to, before any work is done. With
+    // several processes rank 0 is that writer (tensor/distributed.h).
+    std::optional<RunLock> lock;
+    if (dist::is_root()) {
+        lock.emplace(po.out_dir);
+        if (po.fresh) remove_checkpoints(po.out_dir);
+    }
     GPTConfig cfg = po.config;
     const std::string corpus = read_file(po.corpus_path);
     Tokenizer tok;
@@ -26,11 +35,6 @@ TrainResult pretrain(const PretrainOptions& po) {
     std::printf("pretrain: %lld parameters (d %d, %d layers, %d heads, context %d), %d steps of %d x %d tokens\n",
                 static_cast<long long>(model.num_parameters()), cfg.n_embd, cfg.n_layer, cfg.n_head, cfg.n_positions, po.steps,
                 po.batch, cfg.n_positions);
-    make_dirs(po.out_dir);
-    if (po.fresh) {
-        std::remove((po.out_dir + "/train_state.json").c_str());
-        std::remove((po.out_dir + "/train_state.safetensors").c_str());
-    }
     TrainOptions opt;
     opt.stage = "pretrain";
     opt.steps = po.steps;

@@ -23,7 +23,8 @@ struct PretrainOptions {
 
 // Trains (or loads) the BPE on the corpus, with the special tokens given (the model knows no
 // chat format: the caller names its tokens), then the GPT on windows of its token stream, with
-// the last 5% of the stream held out for validation. Writes the model folder.
+// the last 5% of the stream held out for validation. Writes the model folder, holding its lock
+// (model/atomic_io.h: RunLock) from start to end.
 TrainResult pretrain(const PretrainOptions& opt);
 
 }  // namespace sr

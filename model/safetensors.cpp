@@ -2,6 +2,7 @@
 // See model/safetensors.h for the layout.
 #include "model/safetensors.h"
 
+#include "model/atomic_io.h"
 #include "model/io.h"
 
 #include <nlohmann/json.hpp>
@@ -167,24 +168,7 @@ std::string serialize_safetensors(const StFile& tensors, const StMetadata& metad
 }
 
 void save_safetensors(const std::string& path, const StFile& tensors, const StMetadata& metadata) {
-    const std::string bytes = serialize_safetensors(tensors, metadata);
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f) {
-            throw std::runtime_error("save_safetensors: cannot open '" + tmp +
-                                     "' for writing. HINT: check that the folder exists and is writable.");
-        }
-        f.write(bytes.data(), (std::streamsize)bytes.size());
-        f.flush();
-        if (!f) {
-            throw std::runtime_error("save_safetensors: write to '" + tmp + "' failed. HINT: is the disk full?");
-        }
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        throw std::runtime_error("save_safetensors: cannot rename '" + tmp + "' to '" + path +
-                                 "'. HINT: check permissions of the target folder.");
-    }
+    write_file_atomic(path, serialize_safetensors(tensors, metadata));  // model/atomic_io.h: .tmp, fsync, rename
 }
 
 // ----------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 // See model/tokenizer.h for the id layout, the chunk rules and the file format.
 #include "model/tokenizer.h"
 
+#include "model/atomic_io.h"
 #include "model/io.h"
 
 #include <algorithm>
@@ -132,24 +133,8 @@ std::string escape_bytes(const std::string& s) {
 }
 
 void write_atomically(const std::string& path, const std::string& contents, const char* who) {
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f) {
-            throw std::runtime_error(std::string(who) + ": cannot open '" + tmp +
-                                     "' for writing. HINT: check that the folder exists and is writable.");
-        }
-        f.write(contents.data(), (std::streamsize)contents.size());
-        f.flush();
-        if (!f) {
-            throw std::runtime_error(std::string(who) + ": write to '" + tmp +
-                                     "' failed. HINT: is the disk full?");
-        }
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        throw std::runtime_error(std::string(who) + ": cannot rename '" + tmp + "' to '" + path +
-                                 "'. HINT: check permissions of the target folder.");
-    }
+    (void)who;  // write_file_atomic's errors name the file
+    write_file_atomic(path, contents);  // model/atomic_io.h: .tmp, fsync, rename
 }
 
 void check_specials(const std::vector<std::string>& specials, const std::string& where) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -14,6 +15,7 @@
 #include "autograd/optim.h"
 #include "model/checkpoint.h"
 #include "model/data_parallel.h"
+#include "tensor/distributed.h"
 #include "tensor/ops.h"
 
 namespace sr {
@@ -128,10 +130,35 @@ void ExampleBatches::set_state(const std::string& s) {
 // ---------------------------------------------------------------------------------------------
 
 void append_jsonl(const std::string& path, const std::string& line) {
-    if (path.empty()) return;
+    if (path.empty() || !dist::is_root()) return;  // rank 0 keeps the metrics
     std::ofstream out(path, std::ios::app);
     if (!out) fail("metrics", "cannot append to " + path);
     out << line << "\n";
+    if (!out.flush()) fail("metrics", "cannot append to " + path + " (disk full?)");  // a cut-off row goes on resume
+}
+
+void trim_jsonl_rows(const std::string& path, const std::string& stage, long after_step) {
+    if (path.empty() || !dist::is_root() || !file_exists(path)) return;  // rank 0 keeps the metrics
+    const std::string text = read_file(path);
+    std::string kept;
+    bool dropped = false;
+    for (size_t at = 0; at < text.size();) {
+        size_t end = text.find('\n', at);
+        if (end == std::string::npos) {  // a last line without its newline: cut off by a kill
+            dropped = true;
+            break;
+        }
+        const std::string line = text.substr(at, end - at);
+        at = end + 1;
+        const json row = json::parse(line, nullptr, false);  // no exceptions: a line we cannot read is kept as it is
+        if (row.is_object() && row.value("stage", json()) == stage && row.value("step", json()).is_number() &&
+            row["step"].get<double>() > static_cast<double>(after_step)) {
+            dropped = true;
+            continue;
+        }
+        kept += line + "\n";
+    }
+    if (dropped) write_file_atomic(path, kept);
 }
 
 double evaluate_loss(const GPT& model, BatchSource& data, int n) {
@@ -154,33 +181,90 @@ static std::string fmt_duration(double s) {
     return buf;
 }
 
+// Several processes (tensor/distributed.h): every rank starts where rank 0 starts (its model,
+// fresh or resumed, the optimizer's moments, the step and the data position: rank 0 alone reads
+// the checkpoint, so the folder need not be visible to the others), and every rank must be
+// about to train the same thing: the settings, the tokenizer, and the first batch of data
+// (a different corpus file on another machine) are compared by hash.
+static void start_like_root(GPT& model, const Tokenizer& tok, AdamW& optim, long& step, BatchSource& data, const TrainOptions& opt) {
+    if (dist::size() == 1) return;
+    std::string st = json{{"step", step}, {"optim_t", optim.step_count()}, {"data", data.state()}}.dump();
+    dist::broadcast(st);
+    const json j = json::parse(st);
+    step = j.at("step").get<long>();
+    optim.set_step_count(j.at("optim_t").get<long>());
+    data.set_state(j.at("data").get<std::string>());
+    const std::vector<Var> params = model.parameters();
+    for (size_t i = 0; i < params.size(); i++)
+        for (Tensor* t : {&params[i]->data, &optim.m()[i], &optim.v()[i]}) dist::broadcast(t->data<float>(), static_cast<size_t>(t->numel()));
+
+    const GPTConfig& c = model.config();
+    std::string vocab;
+    for (int i = 0; i < tok.vocab_size(); i++) vocab += tok.token_bytes(i) + '\0';
+    const Batch first = data.next();
+    data.set_state(j.at("data").get<std::string>());
+    std::string ids;
+    for (size_t i = 0; i < first.ids.size(); i++) ids += std::to_string(first.ids[i]) + ',' + std::to_string(first.targets[i]) + ',';
+    dist::check_same("the training setup of stage '" + opt.stage + "' (model shape, optimizer settings, tokenizer or the data)",
+                     json{{"config", {c.vocab_size, c.n_embd, c.n_layer, c.n_head, c.n_positions, c.dropout}},
+                          {"opt", {opt.stage, opt.steps, opt.grad_accum, opt.lr, opt.min_lr_ratio, opt.warmup, opt.beta1, opt.beta2,
+                                   opt.weight_decay, opt.clip, opt.seed}},
+                          {"vocab", vocab.size()}, {"tok", std::hash<std::string>()(vocab)}, {"first_batch", ids}, {"mask", first.mask}}
+                         .dump());
+}
+
 TrainResult train(GPT& model, const Tokenizer& tok, BatchSource& data, BatchSource* val, const TrainOptions& opt) {
     using clock = std::chrono::steady_clock;
     AdamW optim(model.parameters(), opt.lr, opt.beta1, opt.beta2, 1e-8, opt.weight_decay, model.decay_flags());
     long step = 0;
-    if (opt.resume && !opt.out_dir.empty() && has_train_state(opt.out_dir)) {
+    // Several processes (tensor/distributed.h): rank 0 alone reads and writes the folder, and
+    // start_like_root sends the other ranks what it read.
+    if (!opt.out_dir.empty() && dist::is_root()) {
+        make_dirs(opt.out_dir);
+        tidy_checkpoints(opt.out_dir);  // what a killed checkpoint save left behind
+    }
+    const std::optional<Checkpoint> ck =
+        opt.resume && !opt.out_dir.empty() && dist::is_root() ? find_checkpoint(opt.out_dir) : std::nullopt;
+    if (ck) {
         long saved_step = 0;
-        GPT saved = load_model(opt.out_dir, nullptr, &saved_step);
-        const json st = json::parse(load_train_state(opt.out_dir, saved, optim));
-        if (st.at("step").get<long>() != saved_step)
-            fail("resume", opt.out_dir + ": model.safetensors (step " + std::to_string(saved_step) + ") and train_state.json (step " +
-                               std::to_string(st.at("step").get<long>()) + ") disagree. HINT: delete the folder to start over");
+        GPT saved = load_model(ck->path, nullptr, &saved_step);
+        const json st = json::parse(load_train_state(ck->path, saved, optim));
+        if (st.at("step").get<long>() != saved_step || (ck->step >= 0 && ck->step != saved_step))
+            fail("resume", ck->path + ": model.safetensors (step " + std::to_string(saved_step) + ") and train_state.json (step " +
+                               std::to_string(st.at("step").get<long>()) + ") disagree" +
+                               (ck->old_layout ? " (a folder written before checkpoints were atomic, interrupted between its files)" : "") +
+                               ". HINT: start over (--fresh, or delete " + opt.out_dir + ")");
+        if (saved_step > opt.steps)
+            fail("resume", opt.out_dir + " holds a checkpoint at step " + std::to_string(saved_step) + ", past the " + std::to_string(opt.steps) +
+                               " steps asked for (stage " + opt.stage + "): continuing cannot give a " + std::to_string(opt.steps) +
+                               "-step model. HINT: ask for at least " + std::to_string(saved_step) +
+                               " steps to continue it, or start over (--fresh, or another folder)");
         const auto dst = model.parameters(), src = saved.parameters();
         for (size_t i = 0; i < dst.size(); i++) dst[i]->data.copy_from(src[i]->data);
         step = saved_step;
         data.set_state(st.at("data").get<std::string>());
-        std::printf("%s: resuming from %s at step %ld\n", opt.stage.c_str(), opt.out_dir.c_str(), step);
     }
+    start_like_root(model, tok, optim, step, data, opt);
+    const bool resumed = ck.has_value() || step > 0;  // step > 0: what the other ranks know of it
+    // Rows past the checkpoint were logged by a run that was stopped before its next checkpoint:
+    // they are written again below, so they go (a fresh start drops all of this stage's rows).
+    trim_jsonl_rows(opt.metrics_path, opt.stage, step);
+    TrainResult res;
+    res.start_step = res.final_step = step;
+    if (resumed && step == opt.steps) {  // finished before (e.g. killed after its last checkpoint): nothing to write
+        if (val) res.val_loss = evaluate_loss(model, *val, opt.eval_batches);
+        std::printf("%s: %s is already trained to step %ld: nothing to do\n", opt.stage.c_str(), opt.out_dir.c_str(), step);
+        return res;
+    }
+    if (ck) std::printf("%s: resuming from %s at step %ld (%s)\n", opt.stage.c_str(), opt.out_dir.c_str(), step, ck->path.c_str());
     auto checkpoint = [&](long at) {
-        if (opt.out_dir.empty()) return;
-        save_model(opt.out_dir, model, tok, at);
-        save_train_state(opt.out_dir, model, optim, json{{"step", at}, {"data", data.state()}, {"stage", opt.stage}}.dump());
+        if (opt.out_dir.empty() || !dist::is_root()) return;  // rank 0 writes (every rank holds the same model)
+        save_checkpoint(opt.out_dir, model, tok, optim, at, json{{"step", at}, {"data", data.state()}, {"stage", opt.stage}}.dump());
     };
 
     DataParallel parallel;  // the batch's rows split across the threads (see data_parallel.h)
     const bool tty = opt.progress && isatty(fileno(stderr));
     const double min_lr = opt.lr * opt.min_lr_ratio;
-    TrainResult res;
     const auto t_start = clock::now();
     long tokens = 0;
     auto t_log = clock::now();
@@ -196,6 +280,7 @@ TrainResult train(GPT& model, const Tokenizer& tok, BatchSource& data, BatchSour
             loss += scale * parallel.loss_backward(model, b, scale, true, opt.seed * 1000003ull + static_cast<uint64_t>(step * opt.grad_accum + micro));
             tokens += static_cast<long>(b.ids.size());
         }
+        parallel.sum_over_ranks(model, loss);  // several processes: their gradients and losses added
         const double norm = clip_grad_norm(model.parameters(), opt.clip);
         if (!std::isfinite(loss) || !std::isfinite(norm)) {
             fail(opt.stage, "loss " + std::to_string(loss) + ", gradient norm " + std::to_string(norm) + " at step " + std::to_string(step) +
@@ -243,7 +328,7 @@ TrainResult train(GPT& model, const Tokenizer& tok, BatchSource& data, BatchSour
             append_jsonl(opt.metrics_path, json{{"stage", opt.stage}, {"step", step}, {"val_loss", res.val_loss}}.dump());
         }
         checkpoint(step);
-    } else {
+    } else if (!res.losses.empty()) {
         checkpoint(step);  // interrupted on purpose (stop_after): save where we are
     }
     return res;

@@ -97,7 +97,8 @@ struct TrainOptions {
     int checkpoint_every = 0;      // 0: only at the end
     std::string out_dir;           // model folder written at the end (and at checkpoints); "" = none
     std::string metrics_path;      // metrics.jsonl to append to; "" = none
-    bool resume = true;            // continue from out_dir's train_state if present
+    bool resume = true;            // continue from out_dir's newest checkpoint if there is one; a
+                                   // checkpoint past `steps` is an error, one at `steps` means done
     uint64_t seed = 0;             // dropout masks
     bool progress = true;          // the \r progress bar on a terminal
     int stop_after = -1;           // testing: stop (as if interrupted) after this many steps
@@ -108,6 +109,7 @@ struct TrainResult {
     double val_loss = -1;          // at the end (-1 when no validation source)
     double seconds = 0;
     double tokens_per_s = 0;
+    long start_step = 0;           // where this call began (the checkpoint's step when it resumed)
     long final_step = 0;
 };
 
@@ -118,5 +120,9 @@ double evaluate_loss(const GPT& model, BatchSource& data, int n);
 
 // Appends one JSON object (a line) to a metrics.jsonl file.
 void append_jsonl(const std::string& path, const std::string& json_line);
+// Before a stage starts (or resumes) at after_step: drops the rows of that stage logged past
+// it by an earlier, interrupted attempt (and a last line cut off by a kill), so no row is
+// written twice. The file is rewritten atomically, and only if something goes.
+void trim_jsonl_rows(const std::string& path, const std::string& stage, long after_step);
 
 }  // namespace sr

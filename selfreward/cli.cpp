@@ -20,6 +20,7 @@
 #include "selfreward/round_files.h"
 #include "selfreward/svg.h"
 #include "selfreward/stats.h"
+#include "tensor/distributed.h"
 #include "tensor/runtime.h"
 
 namespace sr {
@@ -38,26 +39,28 @@ static void run_flags(cxxopts::Options& o) {
 static RunConfig config_from(const cxxopts::ParseResult& a, const std::string& dir) {
     RunConfig c;
     if (a.count("preset")) c = run_preset(a["preset"].as<std::string>());
-    else if (file_exists(dir + "/config.json")) c = run_preset(dir + "/config.json");
+    else if (!dir.empty() && file_exists(dir + "/config.json")) c = run_preset(dir + "/config.json");
     if (a["seed"].as<uint64_t>() != 0) c.seed = a["seed"].as<uint64_t>();
     return c;
 }
 
-static Run open_run(const cxxopts::ParseResult& a) {
+// must_exist: for commands that only read or add to a run (eval, one round stage); the run
+// folder is not made for them.
+static Run open_run(const cxxopts::ParseResult& a, bool must_exist = false) {
     apply_threads_flag(a, "sr");
     apply_device_flag(a);
     const std::string dir = a["run"].as<std::string>();
-    if (a.count("fresh")) {
-        if (dir.empty() || dir == "/" || dir == ".") throw std::runtime_error("refusing to delete '" + dir + "'");
-        std::system(("rm -rf '" + dir + "'").c_str());
-    }
-    return Run(dir, config_from(a, dir), plain_narrator());
+    if (must_exist && !file_exists(dir + "/config.json"))
+        throw std::runtime_error("no run at " + dir + " (no " + dir + "/config.json). HINT: start one with ./sr loop --run " + dir +
+                                 " (or check --run)");
+    const bool fresh = a.count("fresh") > 0;  // then the old config.json does not count either
+    return Run(dir, config_from(a, fresh ? std::string() : dir), plain_narrator(), fresh);
 }
 
 static int round_flag(const cxxopts::ParseResult& a, const Run& run) {
     const int r = a["round"].as<int>();
     if (r < 1 || r > run.config().rounds) throw std::runtime_error("--round must be in 1.." + std::to_string(run.config().rounds));
-    if (!file_exists(run.model_dir(Run::model_name(r)) + "/model.safetensors"))
+    if (!run.model_done(Run::model_name(r)))
         throw std::runtime_error("round " + std::to_string(r) + " needs model " + Run::model_name(r) + " in " + run.dir() +
                                  ". HINT: run the earlier stages first (./sr loop does all of them)");
     return r;
@@ -70,7 +73,7 @@ static int round_stage(int argc, char** argv, const char* what, void (Run::*stag
     o.add_options()("round", "round t (from M_t)", cxxopts::value<int>()->default_value("1"));
     cxxopts::ParseResult a;
     if (!parse_flags(o, argc, argv, &a)) return 0;
-    Run run = open_run(a);
+    Run run = open_run(a, true);
     (run.*stage)(round_flag(a, run));
     return 0;
 }
@@ -100,7 +103,7 @@ int cmd_eval(int argc, char** argv) {
     run_flags(o);
     cxxopts::ParseResult a;
     if (!parse_flags(o, argc, argv, &a)) return 0;
-    Run run = open_run(a);
+    Run run = open_run(a, true);
     run.evaluate();
     std::printf("wrote %s/report.json and %s/report.md\n", run.dir().c_str(), run.dir().c_str());
     return 0;
@@ -188,8 +191,10 @@ int cmd_experiment(int argc, char** argv) {
                                                                         {"hi", std::isfinite(iv.hi) ? json(iv.hi) : json(nullptr)}};
             std::printf("  round %d %-36s %8.1f  [%.1f, %.1f]\n", r + 1, key.c_str(), iv.mean, iv.lo, iv.hi);
         }
-    make_dirs(out);
-    write_file_atomic(out + "/experiment.json", result.dump(2) + "\n");
+    if (dist::is_root()) {
+        make_dirs(out);
+        write_file_atomic(out + "/experiment.json", result.dump(2) + "\n");
+    }
     std::printf("wrote %s/experiment.json\n", out.c_str());
     return 0;
 }
@@ -326,9 +331,11 @@ int cmd_ablate(int argc, char** argv) {
         }
     }
     std::printf("\n%s", md.c_str());
-    make_dirs(out);
-    write_file_atomic(out + "/ablation.json", result.dump(2) + "\n");
-    write_file_atomic(out + "/ablation.md", md);
+    if (dist::is_root()) {
+        make_dirs(out);
+        write_file_atomic(out + "/ablation.json", result.dump(2) + "\n");
+        write_file_atomic(out + "/ablation.md", md);
+    }
     std::printf("wrote %s/ablation.json and %s/ablation.md\n", out.c_str(), out.c_str());
     return 0;
 }
@@ -374,7 +381,7 @@ int cmd_gap(int argc, char** argv) {
                 " exact/pick%%/best%% = %% score 5; judge%% = pairs of samples ordered like the oracle, ties half, chance 50)\n");
     std::printf("%s", gap_table(table).c_str());
     const std::string out = a["out"].as<std::string>();
-    if (!out.empty()) {
+    if (!out.empty() && dist::is_root()) {  // rank 0 writes
         write_file_atomic(out, json{{"model", a["model"].as<std::string>()}, {"set", set}, {"samples", n}, {"temperature", temp},
                                     {"judge", g.judge.mode}, {"rows", gap_to_json(table)}}.dump(2) + "\n");
         std::vector<std::string> fams;

@@ -72,7 +72,10 @@ int cmd_pretrain(int argc, char** argv) {
     po.seed = seed;
     po.fresh = a.count("fresh") > 0;
     const TrainResult r = pretrain(po);
-    std::printf("pretrain: wrote %s (val loss %.4f, %.1f s, %.0f tok/s)\n", out.c_str(), r.val_loss, r.seconds, r.tokens_per_s);
+    if (r.final_step == r.start_step)  // it had finished before: nothing was trained or written
+        std::printf("pretrain: %s was already trained to step %ld (val loss %.4f); nothing written\n", out.c_str(), r.final_step, r.val_loss);
+    else
+        std::printf("pretrain: wrote %s (val loss %.4f, %.1f s, %.0f tok/s)\n", out.c_str(), r.val_loss, r.seconds, r.tokens_per_s);
     return 0;
 }
 

@@ -2,15 +2,17 @@
 #include "selfreward/common.h"
 
 #include <algorithm>
-#include <stdexcept>
-
 #include <cmath>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "autograd/var.h"
 #include "data/format.h"
 #include "data/oracle.h"
 #include "model/checkpoint.h"
 #include "selfreward/dpo.h"
+#include "tensor/distributed.h"
 
 namespace sr {
 
@@ -76,24 +78,54 @@ static std::vector<int> fit_context(std::vector<int> ids, int context, int max_n
     return ids;
 }
 
+// Batch k of a job, for k = 0..K-1, each rank its share of the batches (in order); every
+// rank gets every batch's result (run_batch's bytes), in batch order. One process: all of them.
+static std::vector<std::string> batches_across_ranks(size_t K, const std::function<std::string(size_t)>& run_batch) {
+    std::string mine;  // this rank's results: each batch's length, then its bytes
+    for (size_t k = dist::share_begin(K); k < dist::share_end(K); k++) {
+        const std::string r = run_batch(k);
+        mine += std::to_string(r.size()) + ":" + r;
+    }
+    std::vector<std::string> out;
+    for (const std::string& part : dist::allgather(mine))
+        for (size_t at = 0; at < part.size();) {
+            const size_t colon = part.find(':', at), len = std::stoul(part.substr(at, colon - at));
+            out.push_back(part.substr(colon + 1, len));
+            at = colon + 1 + len;
+        }
+    return out;
+}
+
 std::vector<Response> respond(const LM& lm, const std::vector<std::string>& user_prompts, const SampleOptions& opt_in, Rng& rng,
                               int batch) {
     SampleOptions opt = opt_in;
     opt.stop_ids = {lm.end_id(), lm.endoftext_id()};
     const int ctx = lm.model.config().n_positions;
-    std::vector<Response> out;
-    for (size_t start = 0; start < user_prompts.size(); start += batch) {
-        const size_t end = std::min(user_prompts.size(), start + batch);
+    const size_t B = static_cast<size_t>(std::max(1, batch)), K = (user_prompts.size() + B - 1) / B;
+    // Batch k samples from its own stream, seeded from one draw of rng and k: its answers do not
+    // depend on which rank runs it, so several processes share the batches and a run's files
+    // are the same whatever the number of ranks.
+    const uint64_t base = rng.next_u64();
+    const auto run_batch = [&](size_t k) {
         std::vector<std::vector<int>> prompts;
-        for (size_t i = start; i < end; i++) prompts.push_back(fit_context(encode_chat_prompt(lm.tok, user_prompts[i]), ctx, opt.max_new_tokens));
-        for (const Generation& g : generate(lm.model, prompts, opt, rng)) {
+        for (size_t i = k * B; i < std::min(user_prompts.size(), (k + 1) * B); i++)
+            prompts.push_back(fit_context(encode_chat_prompt(lm.tok, user_prompts[i]), ctx, opt.max_new_tokens));
+        uint64_t seed = base + k;
+        Rng batch_rng(splitmix64(seed));
+        nlohmann::json rows = nlohmann::json::array();
+        for (const Generation& g : generate(lm.model, prompts, opt, batch_rng)) {
             std::vector<int> body = g.tokens;
             if (g.finished) body.pop_back();  // drop the stop token
             std::string text = valid_utf8(lm.tok.decode(body));
             if (!text.empty() && text[0] == ' ') text.erase(0, 1);  // the leading space of encode_response
-            out.push_back({text, g.finished, static_cast<int>(g.tokens.size())});
+            rows.push_back({text, g.finished, g.tokens.size()});
         }
-    }
+        return rows.dump();
+    };
+    std::vector<Response> out;
+    for (const std::string& rows : batches_across_ranks(K, run_batch))
+        for (const nlohmann::json& r : nlohmann::json::parse(rows))
+            out.push_back({r[0].get<std::string>(), r[1].get<bool>(), r[2].get<int>()});
     return out;
 }
 
@@ -133,9 +165,9 @@ std::vector<double> judge_expected(const LM& lm, const std::vector<std::string>&
     std::vector<double> expected(instructions.size());
     if (dist) dist->assign(instructions.size(), std::vector<double>(6));
     NoGrad no_grad;
-    batch_items = std::max(1, batch_items);
-    for (size_t start = 0; start < instructions.size(); start += static_cast<size_t>(batch_items)) {
-        const size_t end = std::min(instructions.size(), start + static_cast<size_t>(batch_items));
+    const size_t B = static_cast<size_t>(std::max(1, batch_items)), K = (instructions.size() + B - 1) / B;
+    const auto run_batch = [&](size_t k) {  // batch k's six probabilities per item, as JSON
+        const size_t start = k * B, end = std::min(instructions.size(), start + B);
         std::vector<Example> rows;  // six rows per item
         for (size_t i = start; i < end; i++) {
             const std::vector<int> prompt = encode_chat_prompt(lm.tok, data::judge_prompt(instructions[i], responses[i]));
@@ -152,17 +184,28 @@ std::vector<double> judge_expected(const LM& lm, const std::vector<std::string>&
             }
         }
         const Tensor lp = sequence_logprobs(lm.model, rows, lm.endoftext_id())->data;  // (6 * items)
+        nlohmann::json probs = nlohmann::json::array();
         for (size_t i = start; i < end; i++) {
-            double top = -INFINITY, z = 0, e = 0;
+            double top = -INFINITY, z = 0;
             const int64_t base = static_cast<int64_t>(i - start) * 6;
             for (int k = 0; k < 6; k++) top = std::max(top, lp.at(base + k));
             std::vector<double> p(6);
             for (int k = 0; k < 6; k++) z += (p[k] = std::exp(lp.at(base + k) - top));  // softmax over the six
-            for (int k = 0; k < 6; k++) p[k] /= z, e += k * p[k];
+            for (int k = 0; k < 6; k++) p[k] /= z;
+            probs.push_back(p);
+        }
+        return probs.dump();  // doubles print so that they read back bit for bit
+    };
+    size_t i = 0;
+    for (const std::string& batch : batches_across_ranks(K, run_batch))  // several ranks: the batches shared out
+        for (const nlohmann::json& pj : nlohmann::json::parse(batch)) {
+            const std::vector<double> p = pj.get<std::vector<double>>();
+            double e = 0;
+            for (int k = 0; k < 6; k++) e += k * p[k];
             expected[i] = e;
             if (dist) (*dist)[i] = p;
+            i++;
         }
-    }
     return expected;
 }
 

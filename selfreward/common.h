@@ -45,8 +45,10 @@ struct Response {
 };
 
 // Answers every user prompt with the model, `batch` prompts at a time. Deterministic for a
-// given rng state. Prompts whose chat form does not fit the context leave room for
-// max_new_tokens by keeping their last tokens.
+// given rng state (it takes one number from rng; batch k samples from a stream of its own, so
+// under mpirun the batches are shared out among the ranks and the answers are the same as in
+// one process). Every rank must call it. Prompts whose chat form does not fit the context
+// leave room for max_new_tokens by keeping their last tokens.
 std::vector<Response> respond(const LM& lm, const std::vector<std::string>& user_prompts, const SampleOptions& opt, Rng& rng,
                               int batch = 32);
 

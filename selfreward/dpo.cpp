@@ -10,7 +10,10 @@
 
 #include "autograd/ops.h"
 #include "autograd/optim.h"
+#include "model/data_parallel.h"
+#include "tensor/distributed.h"
 #include "tensor/rng.h"
+#include "tensor/runtime.h"
 
 namespace sr {
 
@@ -182,6 +185,27 @@ Var dpo_loss(const GPT& policy, const GPT& reference, const std::vector<DpoPair>
 // ---------------------------------------------------------------------------------------------
 // training
 
+// Several processes (tensor/distributed.h): each rank takes its share of the step's pairs (in
+// order), its mean loss weighted by its share of the pairs; the gradients and the metrics are
+// then summed over the ranks, so every rank takes the same step. Equal to the one-process step
+// up to float rounding (the batch is padded per rank, and the sums are grouped by rank).
+static void ranks_loss_backward(GPT& policy, const std::vector<DpoPair>& pairs, const std::vector<size_t>& step_pairs, const Tensor& ref_c,
+                                const Tensor& ref_r, const DpoOptions& opt, int pad_id, DpoMetrics* out) {
+    const size_t n = step_pairs.size();
+    const std::vector<size_t> idx(step_pairs.begin() + static_cast<long>(dist::share_begin(n)), step_pairs.begin() + static_cast<long>(dist::share_end(n)));
+    DpoMetrics m;
+    if (!idx.empty()) {
+        const Var loss = policy_loss(policy, pairs, idx, ref_c, ref_r, opt.beta, pad_id, &m, false, opt.nll_weight);
+        backward(mul_scalar(loss, static_cast<double>(idx.size()) / static_cast<double>(n)));
+    }
+    sum_gradients_over_ranks(policy);
+    const double w = static_cast<double>(idx.size()) / static_cast<double>(n);  // this rank's share of the means
+    double sums[] = {w * m.loss, w * m.rewards_chosen, w * m.rewards_rejected, w * m.margins, w * m.accuracies,
+                     w * m.logps_chosen, w * m.logps_rejected, w * m.nll};
+    dist::allreduce_sum(sums, sizeof sums / sizeof sums[0]);
+    *out = DpoMetrics{sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6], sums[7], static_cast<int>(n)};
+}
+
 DpoResult train_dpo(GPT& policy, const std::vector<DpoPair>& pairs, int pad_id, const DpoOptions& opt) {
     if (pairs.empty()) {
         std::printf("%s: no preference pairs, nothing to train (the model is unchanged)\n", opt.stage.c_str());
@@ -202,6 +226,7 @@ DpoResult train_dpo(GPT& policy, const GPT& reference, const std::vector<DpoPair
     if (opt.batch <= 0 || opt.epochs <= 0 || opt.log_every <= 0)
         fail(opt.stage, "batch, epochs and log_every must be positive. HINT: check the DPO options");
     const auto t_start = clock::now();
+    trim_jsonl_rows(opt.metrics_path, opt.stage, 0);  // rows of an earlier attempt that was killed: this one starts over
 
     // The reference's sums once, up front: it never changes.
     Tensor ref_c, ref_r;
@@ -229,12 +254,16 @@ DpoResult train_dpo(GPT& policy, const GPT& reference, const std::vector<DpoPair
             const std::vector<size_t> idx(order.begin() + static_cast<long>(start), order.begin() + static_cast<long>(std::min(n, start + B)));
             optim.lr = lr_schedule(step, opt.warmup, total, opt.lr, opt.lr * opt.min_lr_ratio);
             optim.zero_grad();
+            adapt_threads();  // fewer threads while other programs keep cores busy (same bits)
             DpoMetrics m;
-            const Var loss = policy_loss(policy, pairs, idx, ref_c, ref_r, opt.beta, pad_id, &m, false, opt.nll_weight);
+            if (dist::size() == 1) {
+                backward(policy_loss(policy, pairs, idx, ref_c, ref_r, opt.beta, pad_id, &m, false, opt.nll_weight));
+            } else {
+                ranks_loss_backward(policy, pairs, idx, ref_c, ref_r, opt, pad_id, &m);
+            }
             if (!std::isfinite(m.loss))
                 fail(opt.stage, "loss " + std::to_string(m.loss) + " at step " + std::to_string(step + 1) + "/" + std::to_string(total) +
                                     " (epoch " + std::to_string(epoch + 1) + "): DPO diverged and was stopped. HINT: lower the learning rate or beta");
-            backward(loss);
             const double norm = clip_grad_norm(policy.parameters(), opt.clip);
             if (!std::isfinite(norm))
                 fail(opt.stage, "gradient norm " + std::to_string(norm) + " at step " + std::to_string(step + 1) + "/" + std::to_string(total) +

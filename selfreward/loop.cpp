@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -28,6 +29,7 @@
 #include "selfreward/pairs.h"
 #include "selfreward/report.h"
 #include "selfreward/stats.h"
+#include "tensor/distributed.h"
 #include "tensor/ops.h"
 
 namespace sr {
@@ -57,6 +59,7 @@ json run_config_to_json(const RunConfig& c) {
                 {"sft_ift_repeat", c.sft_ift_repeat},
                 {"eft_policy_samples", c.eft_policy_samples},
                 {"eft_policy_cap", c.eft_policy_cap},
+                {"m1_eft", c.m1_eft},
                 {"instruct_attempts", c.instruct_attempts},
                 {"instruct_max_prompts", c.instruct_max_prompts},
                 {"instruct_temperature", c.instruct_temperature},
@@ -139,6 +142,7 @@ static void apply_json(RunConfig& c, const json& j, const std::string& where) {
         c.sft_replay_docs = merged["sft_replay_docs"];
         c.sft_ift_repeat = merged["sft_ift_repeat"];
         c.eft_policy_samples = merged["eft_policy_samples"], c.eft_policy_cap = merged["eft_policy_cap"];
+        c.m1_eft = merged["m1_eft"];
         c.instruct_attempts = merged["instruct_attempts"], c.instruct_max_prompts = merged["instruct_max_prompts"];
         c.instruct_temperature = merged["instruct_temperature"], c.instruct_top_p = merged["instruct_top_p"];
         c.prompt_min_chars = merged["prompt_min_chars"], c.prompt_max_chars = merged["prompt_max_chars"];
@@ -234,8 +238,36 @@ Narrator plain_narrator() {
 
 // ---------------------------------------------------------------------------------------------
 // the run folder
+//
+// Several processes (mpirun; tensor/distributed.h): every rank runs every stage (training
+// data-parallel, generation and judging shared out by batches), and rank 0 alone writes the
+// folder, which every rank reads (on one machine always; across machines the folder must be on
+// a filesystem they share). Whether a file is there is rank 0's answer (another rank could
+// look just before or just after rank 0 writes it), and a stage's files are all written before
+// any rank starts the next stage (a barrier).
 
-Run::Run(std::string dir, RunConfig config, Narrator narrator) : dir_(std::move(dir)), cfg_(std::move(config)), say_(std::move(narrator)) {
+static bool exists_on_root(const std::string& path) {
+    std::string yes = dist::is_root() && file_exists(path) ? "1" : "0";
+    dist::broadcast(yes);
+    return yes == "1";
+}
+
+Run::Run(std::string dir, RunConfig config, Narrator narrator, bool fresh)
+    : dir_(std::move(dir)), cfg_(std::move(config)), say_(std::move(narrator)) {
+    if (dir_.empty() || dir_ == "/" || dir_ == ".") fail("run", "refusing to use '" + dir_ + "' as a run folder. HINT: --run runs/NAME");
+    world_ = cfg_.world_dir.empty() ? dir_ + "/world" : cfg_.world_dir;
+    if (dist::is_root()) create_or_check(fresh);  // an error there stops every rank (main's dist::abort)
+    dist::barrier();
+}
+
+void Run::create_or_check(bool fresh) {
+    lock_ = std::make_unique<RunLock>(dir_);  // before anything is read or written
+    if (fresh) {                               // start over: everything but the lock we hold
+        std::error_code ec;
+        for (const auto& e : std::filesystem::directory_iterator(dir_, ec))
+            if (e.path().filename() != ".lock") remove_tree(e.path().string());
+    }
+    remove_stale_tmp(dir_, true);  // what killed writes left, anywhere in the run
     make_dirs(dir_ + "/.done");
     const std::string cfg_path = dir_ + "/config.json";
     const json now = run_config_to_json(cfg_);
@@ -248,14 +280,25 @@ Run::Run(std::string dir, RunConfig config, Narrator narrator) : dir_(std::move(
     } else {
         write_file_atomic(cfg_path, now.dump(2) + "\n");
     }
-    world_ = cfg_.world_dir.empty() ? dir_ + "/world" : cfg_.world_dir;
     if (cfg_.world_dir.empty() && !file_exists(world_ + "/manifest.json"))
         data::generate_world(data::load_preset(cfg_.world), 1337, world_, true);  // the shipped world's seed
 }
 
-bool Run::done(const std::string& stage) const { return file_exists(dir_ + "/.done/" + stage); }
+bool Run::done(const std::string& stage) const { return exists_on_root(dir_ + "/.done/" + stage); }
 
-void Run::mark_done(const std::string& stage, const json& info) { write_file_atomic(dir_ + "/.done/" + stage, info.dump() + "\n"); }
+// A model folder has files before its stage has finished (training publishes each checkpoint's
+// weights), so "is model X there" means "has the stage that writes X finished".
+bool Run::model_done(const std::string& name) const {
+    if (name == "M0") return done("pretrain");
+    if (name == "SFT" || name == "M1") return done("sft_" + name);
+    if (name == "M2_posonly") return done("ablation_posonly");
+    if (name == "M2_oracle") return done("ablation_oracle");
+    return name.size() >= 2 && name[0] == 'M' && done("dpo_" + std::to_string(std::stoi(name.substr(1)) - 1));  // M_{t+1} = DPO(M_t)
+}
+
+void Run::mark_done(const std::string& stage, const json& info) {
+    if (dist::is_root()) write_file_atomic(dir_ + "/.done/" + stage, info.dump() + "\n");
+}
 
 json Run::stage_info(const std::string& stage) const {
     if (!done(stage)) return json::object();
@@ -279,14 +322,18 @@ void Run::timed(const std::string& stage, const std::function<void()>& fn) {
     const auto t0 = std::chrono::steady_clock::now();
     fn();
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    json info = file_exists(dir_ + "/.done/" + stage + ".info") ? read_json_file(dir_ + "/.done/" + stage + ".info") : json::object();
-    if (!info.is_object()) info = json::object();  // a damaged note: the seconds are what matters
-    info["seconds"] = s;
-    mark_done(stage, info);
-    std::remove((dir_ + "/.done/" + stage + ".info").c_str());
+    if (dist::is_root()) {
+        json info = file_exists(dir_ + "/.done/" + stage + ".info") ? read_json_file(dir_ + "/.done/" + stage + ".info") : json::object();
+        if (!info.is_object()) info = json::object();  // a damaged note: the seconds are what matters
+        info["seconds"] = s;
+        mark_done(stage, info);
+        std::remove((dir_ + "/.done/" + stage + ".info").c_str());
+    }
+    dist::barrier();  // every file of the stage is written before any rank starts the next one
 }
 
 static void write_jsonl(const std::string& path, const std::vector<json>& rows) {
+    if (!dist::is_root()) return;  // rank 0 writes the run folder
     std::string text;
     for (const json& r : rows) text += r.dump() + "\n";
     write_file_atomic(path, text);
@@ -343,7 +390,7 @@ void Run::pretrain() {
 
 std::vector<data::EftExample> Run::policy_eft() {
     const std::string path = dir_ + "/eft_policy.jsonl";
-    if (!file_exists(path)) {
+    if (!exists_on_root(path)) {
         sft("SFT", false);  // the answers come from the SFT baseline
         say_.note("  policy-like EFT: the SFT baseline answers fresh training prompts " + std::to_string(cfg_.eft_policy_samples) +
                   " times each; the oracle labels the answers");
@@ -374,12 +421,13 @@ std::vector<data::EftExample> Run::policy_eft() {
                                 {"score", o.score}, {"family", families[i]}});
         }
         write_jsonl(path, rows);
+        dist::barrier();  // written before any rank reads it
     }
     return data::load_eft(path);
 }
 
 void Run::sft(const std::string& out_model, bool with_eft) {
-    say_.banner(out_model == "M1" ? "SFT: M1 = M0 + IFT + EFT" : "SFT baseline: M0 + IFT",
+    say_.banner(out_model != "M1" ? "SFT baseline: M0 + IFT" : with_eft ? "SFT: M1 = M0 + IFT + EFT" : "SFT: M1 = M0 + IFT (m1_eft false: no judge data)",
                 with_eft ? "M1 is fine-tuned on instruction data (IFT) and evaluation data (EFT: judge prompts with "
                            "judgements ending in 'Score: k'), so one model can both answer and judge."
                          : "The SFT baseline is fine-tuned on the instruction seed (IFT) only (3,200 Open Assistant examples).",
@@ -412,6 +460,9 @@ void Run::sft(const std::string& out_model, bool with_eft) {
             ex.push_back(std::move(e));
             replayed++;
         }
+        if (dist::is_root())  // rank 0 writes the run folder
+            write_file_atomic(dir_ + "/.done/sft_" + out_model + ".info",
+                              json{{"ift_examples", n_ift}, {"eft_examples", n_eft}, {"replayed_docs", replayed}}.dump() + "\n");
         say_.note("  " + std::to_string(n_ift) + " IFT examples" + (with_eft ? ", " + std::to_string(n_eft) + " EFT examples" : std::string()) +
                   ", " + std::to_string(replayed) + " replayed task lists from the corpus");
         ExampleBatches batches(ex, cfg_.sft_batch, cfg_.context - 1, lm.endoftext_id(), seed_for("sft_" + out_model));
@@ -488,7 +539,8 @@ void Run::instruct(int round) {
         for (const json& r : rows) reasons[r["reason"].get<std::string>()]++;
         for (auto& [k, v] : reasons)
             if (k != "kept") drops[k] = v;
-        write_file_atomic(dir_ + "/.done/instruct_" + std::to_string(round) + ".info",
+        if (dist::is_root())
+            write_file_atomic(dir_ + "/.done/instruct_" + std::to_string(round) + ".info",
                           json{{"generated", rows.size()}, {"kept", generated.size()}, {"drops", drops}}.dump());
         say_.note("  generated " + std::to_string(rows.size()) + " prompts, kept " + std::to_string(generated.size()));
         for (size_t i = 0; i < std::min<size_t>(3, generated.size()); i++) say_.example("  new prompt: " + clip(generated[i]));
@@ -624,7 +676,8 @@ void Run::pairs(int round) {
                                 {"rejected_oracle", cands[original[p->rejected_index]]["oracle_score"]}});
         }
         write_jsonl(round_dir(round) + "/pairs.jsonl", rows);
-        write_file_atomic(dir_ + "/.done/pairs_" + std::to_string(round) + ".info",
+        if (dist::is_root())
+            write_file_atomic(dir_ + "/.done/pairs_" + std::to_string(round) + ".info",
                           json{{"prompts", st.prompts}, {"pairs_kept", st.pairs_kept}, {"dropped_tie", st.dropped_tie},
                                {"dropped_too_few_scored", st.dropped_too_few_scored}, {"dropped_identical", st.dropped_identical}}.dump());
         say_.note("  " + std::to_string(st.pairs_kept) + " pairs from " + std::to_string(st.prompts) + " prompts (ties dropped: " +
@@ -655,6 +708,7 @@ void Run::dpo_from_pairs(const std::string& in_model, const std::string& out_mod
     opt.metrics_path = dir_ + "/metrics.jsonl";
     opt.log_every = 5;
     const DpoResult r = train_dpo(lm.model, pairs, lm.endoftext_id(), opt);
+    if (!dist::is_root()) return;  // rank 0 writes (every rank holds the same model)
     save_model(model_dir(out_model), lm.model, lm.tok);
     write_file_atomic(dir_ + "/.done/" + stage + ".info",
                       json{{"pairs", pairs.size()}, {"loss_first", r.first.loss}, {"loss_last", r.last.loss}, {"accuracies_last", r.last.accuracies},
@@ -684,7 +738,7 @@ void Run::ablation_positive_only() {
             ex.push_back(chat_example(lm.tok, row["prompt"].get<std::string>(), row["chosen"].get<std::string>()));
         if (ex.empty()) {
             say_.note("  no pairs in round 1: M2_posonly = M1");
-            save_model(model_dir("M2_posonly"), lm.model, lm.tok);
+            if (dist::is_root()) save_model(model_dir("M2_posonly"), lm.model, lm.tok);
             return;
         }
         // As many optimizer steps as DPO took on the same pairs, at the DPO learning rate.
@@ -719,6 +773,7 @@ void Run::ablation_oracle_pairs() {
                                        {"chosen_score", p->chosen_score}, {"rejected_score", p->rejected_score}});
         }
         write_jsonl(round_dir(1) + "/pairs_oracle.jsonl", rows);
+        dist::barrier();  // written by rank 0 before any rank reads it below
         say_.note("  " + std::to_string(rows.size()) + " oracle pairs");
         dpo_from_pairs("M1", "M2_oracle", round_dir(1) + "/pairs_oracle.jsonl", "ablation_oracle");
     });
@@ -735,7 +790,7 @@ json Run::evaluate_model(const std::string& name, const std::vector<data::Heldou
                          const std::vector<data::HeldoutRm>& rms) {
     const std::string cache = dir_ + "/eval/" + name + ".json";
     json e;
-    if (file_exists(cache)) {
+    if (exists_on_root(cache)) {
         e = read_json_file(cache);
         // a current cache: every field used below is checked (an older one is recomputed)
         if (e.is_object() && e.contains("dev_if") && e.contains("if_scores")) e = read_eval_cache(cache);
@@ -754,7 +809,7 @@ json Run::evaluate_model(const std::string& name, const std::vector<data::Heldou
         const IfEval de = eval_instruction_following(lm, devs, cfg_.max_response_tokens);
         e["dev_if"] = json{{"oracle_mean", nan_to_null(de.oracle_mean)}, {"exact_pct", nan_to_null(de.exact_pct)}, {"prompts", devs.size()}};
         e["dev_if_scores"] = de.scores;
-        write_file_atomic(cache, e.dump() + "\n");
+        if (dist::is_root()) write_file_atomic(cache, e.dump() + "\n");
     }
     return e;
 }
@@ -763,13 +818,15 @@ json Run::evaluate_model(const std::string& name, const std::vector<data::Heldou
 // cached in eval/<name>_gap.json.
 json Run::model_gap(const std::string& name, const std::vector<data::HeldoutIf>& devs) {
     const std::string cache = dir_ + "/eval/" + name + "_gap.json";
-    if (!file_exists(cache)) {
+    if (!exists_on_root(cache)) {
         GapOptions g;
         g.samples = cfg_.gap_samples, g.temperature = 1.0, g.max_response_tokens = cfg_.max_response_tokens;
         g.judge = judge_spec(), g.seed = seed_for("gap");
         std::vector<std::string> prompts;
         for (const auto& d : devs) prompts.push_back(d.prompt);
-        write_file_atomic(cache, gap_to_json(compute_gap(measure_gap(load_lm(model_dir(name)), prompts, g))).dump() + "\n");
+        const std::string text = gap_to_json(compute_gap(measure_gap(load_lm(model_dir(name)), prompts, g))).dump() + "\n";
+        if (dist::is_root()) write_file_atomic(cache, text);
+        return json::parse(text);
     }
     return read_gap_cache(cache);
 }
@@ -934,7 +991,7 @@ json Run::evaluate() {
     report["models"] = json::object();
     std::map<std::string, std::vector<double>> if_scores, dev_scores;
     for (const std::string name : {"M0", "SFT", "M1", "M2", "M3", "M4", "M5", "M2_posonly", "M2_oracle"}) {
-        if (!file_exists(model_dir(name) + "/model.safetensors")) continue;
+        if (!model_done(name)) continue;
         const json e = evaluate_model(name, ifs, devs, rms);
         if_scores[name] = e["if_scores"].get<std::vector<double>>();
         dev_scores[name] = e["dev_if_scores"].get<std::vector<double>>();
@@ -945,7 +1002,7 @@ json Run::evaluate() {
     report["gap"] = json::object();
     if (cfg_.gap_samples >= 2 && !devs.empty())
         for (const std::string name : {"M1", "M2", "M3"}) {
-            if (!file_exists(model_dir(name) + "/model.safetensors")) continue;
+            if (!model_done(name)) continue;
             report["gap"][name] = model_gap(name, devs);
             const json& all = report["gap"][name].back();
             say_.note("  " + name + " on dev: samples " + json(all["mean"]).dump() + ", the judge's pick " + json(all["judge_pick"]).dump() +
@@ -960,14 +1017,14 @@ json Run::evaluate() {
     double total = 0;
     report["stage_seconds"] = stage_seconds(&total);
     report["seconds"] = total;
-    write_report(dir_, report, dir_ + "/metrics.jsonl");
+    if (dist::is_root()) write_report(dir_, report, dir_ + "/metrics.jsonl");
     return report;
 }
 
 void Run::all() {
     pretrain();
     sft("SFT", false);
-    sft("M1", true);
+    sft("M1", cfg_.m1_eft);
     for (int r = 1; r <= cfg_.rounds; r++) {
         instruct(r);
         candidates(r);

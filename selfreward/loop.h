@@ -12,18 +12,23 @@
 //     on pairs the oracle picked from the same candidates (a perfect judge's upper bound)
 //   eval      every model: instruction following + reward modelling     report.json, report.md
 //
-// Each stage writes its files atomically and then a marker `.done/<stage>`; running again
-// skips finished stages, so an interrupted run continues where it stopped. The oracle never
-// feeds the loop: it only measures (and drives the oracle-preference ablation, by design).
+// Each stage writes its files atomically and then a marker `.done/<stage>`: the marker (one
+// file, written to a temporary name and renamed) is the stage's commit. Running again skips
+// finished stages and redoes an unfinished one from its start (training stages resume from
+// their model folder's newest checkpoint), so a run killed at any moment continues to the same
+// bytes. One process at a time works on a run folder (a lock on runs/NAME/.lock). The oracle
+// never feeds the loop: it only measures (and drives the oracle-preference ablation, by design).
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "data/world.h"
+#include "model/atomic_io.h"
 #include "model/config.h"
 
 namespace sr {
@@ -66,6 +71,9 @@ struct RunConfig {
     // these are answers like the candidates it will judge, right and wrong. At most
     // eft_policy_cap rows per family and score. 0 = off (the paper's EFT).
     int eft_policy_samples = 0, eft_policy_cap = 20;
+    // M1's SFT data includes the judge (EFT) examples; false trains M1 on IFT alone, the
+    // paper's "no EFT" ablation, in which its judge could not score (tutorial chapter 11's lab)
+    bool m1_eft = true;
     // self-instruct
     int instruct_attempts = 400;        // generated prompts per round (before filtering)
     int instruct_max_prompts = 150;     // kept prompts per round at most
@@ -136,7 +144,9 @@ Narrator plain_narrator();
 
 class Run {
 public:
-    Run(std::string dir, RunConfig config, Narrator narrator);
+    // Locks dir (a second process on it gets a clear error), creates it if missing (fresh:
+    // empties it first), removes what killed writes left (*.tmp), and makes the world.
+    Run(std::string dir, RunConfig config, Narrator narrator, bool fresh = false);
     const std::string& dir() const { return dir_; }
     const RunConfig& config() const { return cfg_; }
 
@@ -156,8 +166,10 @@ public:
     std::string round_dir(int round) const { return dir_ + "/round" + std::to_string(round); }
     static std::string model_name(int t) { return "M" + std::to_string(t); }
     bool done(const std::string& stage) const;
+    bool model_done(const std::string& name) const;  // the stage that writes model `name` has finished
 
 private:
+    void create_or_check(bool fresh);  // rank 0: the lock taken (fresh: the folder emptied), config.json written or compared with the run's, the world generated
     void mark_done(const std::string& stage, const nlohmann::json& info = nlohmann::json::object());
     nlohmann::json stage_info(const std::string& stage) const;
     void timed(const std::string& stage, const std::function<void()>& fn);
@@ -175,6 +187,7 @@ private:
     nlohmann::json round_health(int round) const;
     nlohmann::json stage_seconds(double* total) const;
 
+    std::unique_ptr<RunLock> lock_;  // held for the Run's life
     std::string dir_;
     std::string world_;  // the world folder in use
     RunConfig cfg_;

@@ -13,6 +13,7 @@
 #include "model/cli_common.h"
 #include "selfreward/loop.h"
 #include "selfreward/report.h"
+#include "tensor/distributed.h"
 #include "tensor/runtime.h"
 
 namespace {
@@ -65,12 +66,13 @@ sr::Narrator demo_narrator() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    sr::dist::Session mpi(argc, argv);  // several processes under mpirun (an MPI build); else nothing
     sr::print_banner("sr_demo");
     try {
         cxxopts::Options o("sr_demo", "A narrated run of the whole Self-Rewarding loop (Yuan et al. 2024) on the task world.");
         o.add_options()("preset", "quick (seconds, a smoke test), default (the real run), paper (the paper's recipe at the same size), or a JSON file",
                         cxxopts::value<std::string>()->default_value("default"))(
-            "name", "run name: everything goes to runs/<name>/ (default: the preset's name)", cxxopts::value<std::string>())(
+            "name", "run name: everything goes to runs/<name>/ (default: the preset's name; for a JSON file, its name without .json)", cxxopts::value<std::string>())(
             "seed", "the one seed that drives everything", cxxopts::value<uint64_t>()->default_value("1"))(
             "threads", "threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))(
             "fresh", "start over (delete runs/<name>/ first)");
@@ -82,9 +84,13 @@ int main(int argc, char** argv) {
         const std::string preset = a["preset"].as<std::string>();
         sr::RunConfig cfg = sr::run_preset(preset);
         cfg.seed = a["seed"].as<uint64_t>();
-        const std::string name = a.count("name") ? a["name"].as<std::string>() : cfg.preset;
+        // A JSON preset names its run after its file (rounds4.json -> runs/rounds4), so that a
+        // variant never lands in runs/default beside the default run.
+        const bool builtin = preset == "quick" || preset == "default" || preset == "paper";
+        std::string stem = preset.substr(preset.find_last_of('/') + 1);
+        if (stem.size() > 5 && stem.compare(stem.size() - 5, 5, ".json") == 0) stem.resize(stem.size() - 5);
+        const std::string name = a.count("name") ? a["name"].as<std::string>() : builtin ? cfg.preset : stem;
         const std::string dir = "runs/" + name;
-        if (a.count("fresh")) std::system(("rm -rf '" + dir + "'").c_str());
 
         std::printf("\nSelf-Rewarding Language Models, end to end, on a laptop CPU.\n"
                     "One small GPT learns to follow instructions AND to judge answers; then it writes new prompts,\n"
@@ -93,7 +99,7 @@ int main(int argc, char** argv) {
                     "Run folder: %s/   preset: %s   seed: %llu\n",
                     dir.c_str(), cfg.preset.c_str(), static_cast<unsigned long long>(cfg.seed));
         const auto t0 = std::chrono::steady_clock::now();
-        sr::Run run(dir, cfg, demo_narrator());
+        sr::Run run(dir, cfg, demo_narrator(), a.count("fresh") > 0);  // --fresh empties the folder, under its lock
         run.all();
         const nlohmann::json report = run.evaluate();
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -106,6 +112,7 @@ int main(int argc, char** argv) {
                     secs, dir.c_str(), dir.c_str());
         return 0;
     } catch (const std::exception& e) {
+        if (sr::dist::size() > 1) sr::dist::abort(std::string("error: ") + e.what());  // stops every rank, names this one
         std::fprintf(stderr, "error: %s\n", e.what());
         return 1;
     }

@@ -7,6 +7,7 @@
 #include "data/cli.h"
 #include "selfreward/cli.h"
 #include "selfreward/cli_model.h"
+#include "tensor/distributed.h"
 #include "tensor/runtime.h"
 
 namespace {
@@ -43,6 +44,7 @@ void usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    sr::dist::Session mpi(argc, argv);  // several processes under mpirun (an MPI build); else nothing
     sr::print_banner("sr");
     if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
         usage();
@@ -53,6 +55,7 @@ int main(int argc, char** argv) {
             try {
                 return c.run(argc - 1, argv + 1);
             } catch (const std::exception& e) {
+                if (sr::dist::size() > 1) sr::dist::abort(std::string("error: ") + e.what());  // stops every rank, names this one
                 std::fprintf(stderr, "error: %s\n", e.what());
                 return 1;
             }

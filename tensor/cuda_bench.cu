@@ -4,7 +4,7 @@
 //   matmul:  GFLOP/s and the ratio to cuBLAS's cublasSgemm timed in the same process
 //   softmax: GB/s (bytes read + bytes written, per the formula in each line) and the fraction
 //            of the device's peak memory bandwidth
-// The exit status is 1 if any version failed validation. See tutorial/cuda_lab.md.
+// The exit status is 1 if any version failed validation. See tutorial/ch16_cuda/README.md.
 #include <cxxopts.hpp>
 
 #include <algorithm>

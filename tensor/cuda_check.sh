@@ -6,7 +6,7 @@
 #   build.log     make output (check that it says "---> CUDA: nvcc found")
 #   tests.log     ./sr_tests "[cuda]"
 #   bench.log     everything ./sr_bench cuda printed; bench.jsonl: its JSON lines only
-#   bench.md      the JSON lines as Markdown tables (for tutorial/cuda_lab.md)
+#   bench.md      the JSON lines as Markdown tables (for tutorial/ch16_cuda/README.md)
 #   offload.jsonl ./sr_bench train/generate with --device cpu and --device cuda (offload mode)
 #   memcheck.log, racecheck.log   compute-sanitizer runs (SANITIZE=0 skips them)
 #   summary.txt   one line per step; the script exits non-zero if any step failed

@@ -192,18 +192,22 @@ void layernorm_forward(T* out, T* mean, T* rstd, const T* inp, const T* weight, 
     });
 }
 
+// dweight and dbias are sums over the rows. They are summed in fixed blocks of kLayerNormRows
+// rows (a block on one thread, then the blocks added in order), so their bits depend neither
+// on the thread count nor on which thread ran which block (tensor/runtime.h: the active
+// thread count may change during a run).
+constexpr int64_t kLayerNormRows = 64;
+
 template <typename T>
 void layernorm_backward(T* dinp, T* dweight, T* dbias, const T* dout, const T* inp, const T* weight,
                         const T* mean, const T* rstd, int64_t N, int C) {
     // dinp (N,C) or null, dweight (C) or null, dbias (C) or null; the rest as in forward
-    const int nt = (N * C >= kParallelMin) ? thread_count() : 1;
-    std::vector<T> partial((size_t)nt * 2 * C, (T)0);  // per thread: dweight (C), dbias (C)
-#pragma omp parallel num_threads(nt) if (nt > 1)
-    {
-        T* pw = partial.data() + (size_t)thread_id() * 2 * C;
+    const int64_t blocks = (N + kLayerNormRows - 1) / kLayerNormRows;
+    std::vector<T> partial((size_t)blocks * 2 * C, (T)0);  // per block: dweight (C), dbias (C)
+    auto block = [&](int64_t blk) {
+        T* pw = partial.data() + (size_t)blk * 2 * C;
         T* pb = pw + C;
-#pragma omp for schedule(static)
-        for (int64_t i = 0; i < N; i++) {
+        for (int64_t i = blk * kLayerNormRows; i < std::min(N, (blk + 1) * kLayerNormRows); i++) {
             const T* x = inp + i * C;
             const T* g = dout + i * C;
             const T m = mean[i], r = rstd[i];
@@ -228,11 +232,12 @@ void layernorm_backward(T* dinp, T* dweight, T* dbias, const T* dout, const T* i
                 }
             }
         }
-    }
-    for (int t = 0; t < nt; t++)
+    };
+    parallel_for(blocks, N * C, block);
+    for (int64_t blk = 0; blk < blocks; blk++)
         for (int c = 0; c < C; c++) {
-            if (dweight) dweight[c] += partial[(size_t)t * 2 * C + c];
-            if (dbias) dbias[c] += partial[(size_t)t * 2 * C + C + c];
+            if (dweight) dweight[c] += partial[(size_t)blk * 2 * C + c];
+            if (dbias) dbias[c] += partial[(size_t)blk * 2 * C + C + c];
         }
 }
 

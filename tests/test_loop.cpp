@@ -16,6 +16,14 @@
 using namespace sr;
 using json = nlohmann::json;
 
+static Narrator silent() {  // a run that prints nothing
+    Narrator n;
+    n.banner = [](const std::string&, const std::string&, const std::string&) {};
+    n.example = [](const std::string&) {};
+    n.note = [](const std::string&) {};
+    return n;
+}
+
 static Tokenizer chat_tokenizer() {
     Tokenizer t;
     t.train("", 260, {"<|endoftext|>", "<|user|>", "<|assistant|>", "<|end|>"});
@@ -77,10 +85,7 @@ TEST_CASE("run presets: quick and default exist, a JSON file overrides, typos ar
 TEST_CASE("the quick preset runs the whole loop and writes every file with in-range metrics", "[loop][slow][quick preset]") {
     const std::string dir = "/tmp/sr_test_quick_run";
     std::system(("rm -rf " + dir).c_str());
-    Narrator quiet;
-    quiet.banner = [](const std::string&, const std::string&, const std::string&) {};
-    quiet.example = [](const std::string&) {};
-    quiet.note = [](const std::string&) {};
+    const Narrator quiet = silent();
     RunConfig cfg = run_preset("quick");
     {
         Run run(dir, cfg, quiet);
@@ -94,6 +99,8 @@ TEST_CASE("the quick preset runs the whole loop and writes every file with in-ra
         }
         CHECK(report["rounds"].size() == 2);
         CHECK(report["head_to_head"].contains("M2_vs_M1"));
+        CHECK(json::parse(read_file(dir + "/.done/sft_M1"))["eft_examples"].get<int>() > 0);
+        CHECK(json::parse(read_file(dir + "/.done/sft_SFT"))["eft_examples"].get<int>() == 0);
     }
     for (const char* f : {"report.json", "report.md", "metrics.jsonl", "config.json", "round1/prompts.jsonl", "round1/candidates.jsonl",
                           "round1/judgements.jsonl", "round1/pairs.jsonl", "round2/pairs.jsonl", "losses.svg"}) {
@@ -102,10 +109,14 @@ TEST_CASE("the quick preset runs the whole loop and writes every file with in-ra
     }
     // Every stage is marked done, and a second run reuses them (the report comes out the same).
     const std::string before = read_file(dir + "/report.json");
-    Run again(dir, cfg, quiet);
-    CHECK(again.done("dpo_2"));
-    again.all();
-    again.evaluate();
+    {
+        Run again(dir, cfg, quiet);
+        CHECK(again.done("dpo_2"));
+        again.all();
+        again.evaluate();
+        // One Run per folder at a time (its lock), also within one process.
+        REQUIRE_THROWS_WITH(Run(dir, cfg, quiet), Catch::Contains("in use by process"));
+    }
     const json a = json::parse(before), b = json::parse(read_file(dir + "/report.json"));
     CHECK(a["models"] == b["models"]);
     // A different configuration in the same folder is refused.
@@ -136,4 +147,23 @@ TEST_CASE("recipe settings: the paper preset is the default with every recipe se
     CHECK(with_field(ours, "dpo_nll_weight", 0.5).dpo_nll_weight == 0.5);
     CHECK_THROWS_WITH(with_field(ours, "no_such_field", 1), Catch::Contains("unknown field"));
     CHECK_THROWS_WITH(with_field(ours, "judge_mode", "coin"), Catch::Contains("judge_mode"));
+}
+
+TEST_CASE("m1_eft false trains M1 on IFT alone (the no-EFT ablation as a preset field)", "[loop]") {
+    write_file_atomic("/tmp/sr_test_preset_noeft.json", "{\"m1_eft\": false}");
+    CHECK_FALSE(run_preset("/tmp/sr_test_preset_noeft.json").m1_eft);
+    CHECK(run_preset("default").m1_eft);
+    const std::string dir = "/tmp/sr_test_no_eft_run";
+    std::system(("rm -rf " + dir).c_str());
+    const Narrator quiet = silent();
+    RunConfig cfg = run_preset("quick");
+    cfg.m1_eft = false;
+    cfg.rounds = 0, cfg.ablations = false;  // M0, the SFT baseline and M1 only
+    cfg.pretrain_steps = 10, cfg.sft_steps = 5;
+    Run run(dir, cfg, quiet);
+    run.all();
+    const json m1 = json::parse(read_file(dir + "/.done/sft_M1"));
+    CHECK(m1["eft_examples"].get<int>() == 0);
+    CHECK(m1["ift_examples"].get<int>() > 0);
+    CHECK(file_exists(dir + "/M1/model.safetensors"));
 }

@@ -7,11 +7,13 @@
 #include <catch2/catch.hpp>
 #endif
 
+#include "tensor/distributed.h"
 #include "tensor/runtime.h"
 
 #include <cstring>
 
 int main(int argc, char** argv) {
+    sr::dist::Session mpi(argc, argv);  // an MPI build: the [mpi] tests run under mpirun -np 2
     bool listing = false;  // ctest's test discovery parses the list output: keep it clean
     for (int i = 1; i < argc; i++) listing = listing || std::strncmp(argv[i], "--list", 6) == 0;
     if (!listing) sr::print_banner("sr_tests");

@@ -157,6 +157,49 @@ TEST_CASE("a batch split across threads gives the single pass's loss and gradien
     }
 }
 
+TEST_CASE("training gives the same bits whatever the number of active threads", "[model]") {
+    // On a busy machine the active thread count drops below the planned one, even from step to
+    // step (tensor/runtime.h: adapt_threads). Nothing may change: a data-parallel step keeps
+    // the planned parts, and a plain step's sums (layernorm's dweight, dbias: large enough here
+    // to run threaded) are taken in fixed blocks. Five AdamW steps of each, with 2 active
+    // threads throughout, then with 1 and 2 alternating.
+    const int threads = num_threads();
+    set_num_threads(2);
+    GPTConfig c = micro();
+    c.n_embd = 64, c.n_positions = 32;
+    const int B = 8, T = 32;  // B*T*C = 16384 floats: layernorm's backward runs threaded
+    auto train = [&](bool alternate) {
+        GPT model(c, 5);
+        AdamW opt(model.parameters(), 1e-2);
+        DataParallel dp;
+        std::vector<double> losses;
+        for (int step = 0; step < 10; step++) {
+            set_active_threads_for_testing(alternate && step % 2 == 0 ? 1 : 2);
+            Batch b;
+            b.B = B, b.T = T, b.ids = random_ids(B * T, 260, 40 + step), b.targets = random_ids(B * T, 260, 60 + step);
+            opt.zero_grad();
+            if (step < 5) {
+                REQUIRE(dp.workers(b) == 2);  // the plan, not the active count
+                losses.push_back(dp.loss_backward(model, b, 1.0, true, step));
+            } else {  // a plain step (as DPO's): every kernel threaded
+                Var l = model.loss(b.ids, b.targets, {}, B, T);
+                losses.push_back(l->data.item());
+                backward(l);
+            }
+            losses.push_back(clip_grad_norm(model.parameters(), 1.0));
+            opt.step();
+        }
+        std::vector<float> weights;
+        for (const Var& p : model.parameters())
+            for (int64_t i = 0; i < p->data.numel(); i++) weights.push_back(p->data.at(i));
+        return std::make_pair(losses, weights);
+    };
+    const auto steady = train(false), alternating = train(true);
+    set_num_threads(threads);
+    CHECK(steady.first == alternating.first);    // losses and gradient norms, bit for bit
+    CHECK(steady.second == alternating.second);  // the trained weights, bit for bit
+}
+
 TEST_CASE("greedy decoding with and without the KV cache gives identical tokens", "[model][generate]") {
     GPTConfig c = micro();
     c.n_positions = 32;
