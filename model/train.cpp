@@ -15,6 +15,7 @@
 #include "autograd/optim.h"
 #include "model/checkpoint.h"
 #include "model/data_parallel.h"
+#include "model/io.h"
 #include "tensor/distributed.h"
 #include "tensor/ops.h"
 
@@ -228,10 +229,12 @@ TrainResult train(GPT& model, const Tokenizer& tok, BatchSource& data, BatchSour
     if (ck) {
         long saved_step = 0;
         GPT saved = load_model(ck->path, nullptr, &saved_step);
-        const json st = json::parse(load_train_state(ck->path, saved, optim));
-        if (st.at("step").get<long>() != saved_step || (ck->step >= 0 && ck->step != saved_step))
+        const std::string where = ck->path + "/train_state.json";
+        const json st = parse_json_strict(load_train_state(ck->path, saved, optim), where);
+        const long state_step = static_cast<long>(field_int(st, "step", where, 0, INT64_MAX));
+        if (state_step != saved_step || (ck->step >= 0 && ck->step != saved_step))
             fail("resume", ck->path + ": model.safetensors (step " + std::to_string(saved_step) + ") and train_state.json (step " +
-                               std::to_string(st.at("step").get<long>()) + ") disagree" +
+                               std::to_string(state_step) + ") disagree" +
                                (ck->old_layout ? " (a folder written before checkpoints were atomic, interrupted between its files)" : "") +
                                ". HINT: start over (--fresh, or delete " + opt.out_dir + ")");
         if (saved_step > opt.steps)
@@ -242,7 +245,7 @@ TrainResult train(GPT& model, const Tokenizer& tok, BatchSource& data, BatchSour
         const auto dst = model.parameters(), src = saved.parameters();
         for (size_t i = 0; i < dst.size(); i++) dst[i]->data.copy_from(src[i]->data);
         step = saved_step;
-        data.set_state(st.at("data").get<std::string>());
+        data.set_state(field_string(st, "data", where));
     }
     start_like_root(model, tok, optim, step, data, opt);
     const bool resumed = ck.has_value() || step > 0;  // step > 0: what the other ranks know of it
