@@ -14,16 +14,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
-PEER=${TORCH_GPT:-../shared/bench/torch_gpt.py}
-PY=${PYTHON:-/usr/bin/python3}
 BUSY=${BUSY:-"0 1 2"}
 CASES=${CASES:-"train:tiny gen:tiny:1"}
-[ -x ./sr_bench ] || { echo "bench_busy: ./sr_bench not built. HINT: run make" >&2; exit 1; }
-[ -f "$PEER" ] || { echo "bench_busy: $PEER not found. HINT: set TORCH_GPT=path/to/torch_gpt.py" >&2; exit 1; }
-"$PY" -c "import torch" 2>/dev/null || { echo "bench_busy: PyTorch not importable by $PY. HINT: apt-get install python3-torch" >&2; exit 1; }
-
-tps() { grep -o '"tokens_per_s": [0-9.]*' | awk '{print $2}'; }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+NAME=bench_busy source model/bench_common.sh
 max2() { awk -v a="$1" -v b="$2" 'BEGIN {print (b > a ? b : a)}'; }
 
 busy_pids=()

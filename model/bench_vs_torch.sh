@@ -13,16 +13,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
-PEER=${TORCH_GPT:-../shared/bench/torch_gpt.py}
-PY=${PYTHON:-/usr/bin/python3}
 THREADS=${THREADS:-"1 2"}
 CASES=${CASES:-"train:tiny train:small gen:tiny:1 gen:tiny:16 gen:small:1 gen:small:16"}
-[ -x ./sr_bench ] || { echo "bench_vs_torch: ./sr_bench not built. HINT: run make" >&2; exit 1; }
-[ -f "$PEER" ] || { echo "bench_vs_torch: $PEER not found. HINT: set TORCH_GPT=path/to/torch_gpt.py" >&2; exit 1; }
-"$PY" -c "import torch" 2>/dev/null || { echo "bench_vs_torch: PyTorch not importable by $PY. HINT: apt-get install python3-torch" >&2; exit 1; }
-
-tps() { grep -o '"tokens_per_s": [0-9.]*' | awk '{print $2}'; }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+NAME=bench_vs_torch source model/bench_common.sh
 
 printf "%-16s %12s %12s %8s %6s\n" case "sr tok/s" "torch tok/s" ratio goal
 for c in $CASES; do
